@@ -1,0 +1,5 @@
+"""``python -m tokenrace``: see :mod:`tokenrace.cli`."""
+
+from tokenrace.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,80 @@
+"""Command line: ``python -m tokenrace validate [PATH]`` and ``python -m tokenrace reconstruct``.
+
+Every command prints plain messages and exits non-zero on failure; none prints a traceback for a
+problem in the data.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from tokenrace.paths import DATA_ENV_VAR, DEFAULT_DATA_DIR, snapshot_dir
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from tokenrace.snapshot import check_snapshot
+
+    folder = snapshot_dir(args.path)
+    problems = check_snapshot(folder)
+    if problems:
+        print(f"{folder}: {len(problems)} problem(s) with the data contract", file=sys.stderr)
+        for problem in problems:
+            print(f"  {problem}", file=sys.stderr)
+        print("See data/README.md for the contract. No file was changed.", file=sys.stderr)
+        return 1
+    print(f"{folder}: the snapshot meets the data contract")
+    return 0
+
+
+def _reconstruct(args: argparse.Namespace) -> int:
+    from tokenrace.reconstruct import ReconstructionError, write_snapshot
+
+    try:
+        written = write_snapshot(sources=args.sources, out=args.out, log=_progress)
+    except ReconstructionError as err:
+        print(f"reconstruct: {err}", file=sys.stderr)
+        return 1
+    for path in written:
+        print(f"wrote {path}")
+    return 0
+
+
+def _progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``python -m tokenrace``."""
+    parser = argparse.ArgumentParser(prog="python -m tokenrace", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    validate = commands.add_parser(
+        "validate",
+        help="check a snapshot folder against the data contract (never changes it)",
+        description=f"PATH defaults to ${DATA_ENV_VAR}, or else {DEFAULT_DATA_DIR}.",
+    )
+    validate.add_argument("path", nargs="?", type=Path, help="snapshot folder")
+    validate.set_defaults(run=_validate)
+
+    reconstruct = commands.add_parser(
+        "reconstruct",
+        help="rebuild the representative weekly series from data/sources/ (deterministic)",
+    )
+    reconstruct.add_argument(
+        "--sources", type=Path, default=DEFAULT_DATA_DIR / "sources", help="anchors and knots"
+    )
+    reconstruct.add_argument("--out", type=Path, default=DEFAULT_DATA_DIR, help="snapshot folder")
+    reconstruct.set_defaults(run=_reconstruct)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except KeyboardInterrupt:
+        print("interrupted; nothing was left half-written", file=sys.stderr)
+        return 130

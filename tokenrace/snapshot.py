@@ -1,0 +1,241 @@
+"""Read a snapshot folder, check it against the data contract, and return typed tables.
+
+Nothing here writes to the snapshot: a bad file is reported, never repaired.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pandera.pandas as pa
+
+from tokenrace import contract as c
+from tokenrace.paths import snapshot_dir
+
+#: Files whose bytes define a snapshot (and so key the book's execution cache).
+SNAPSHOT_FILES = (c.WEEKLY_FILE, c.MODELS_FILE, c.AUTHORS_FILE, c.DESCRIPTOR_FILE)
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One way a snapshot breaks the contract, located by file, CSV line and column."""
+
+    file: str
+    row: int | None  # line number in the file (the header is line 1); None for whole-file problems
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = [self.file]
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column is not None:
+            where.append(f"column '{self.column}'")
+        return f"{', '.join(where)}: {self.message}"
+
+
+class SnapshotError(ValueError):
+    """A snapshot folder breaks the data contract. ``problems`` lists every breach found."""
+
+    def __init__(self, folder: Path, problems: list[Problem]):
+        self.folder = folder
+        self.problems = problems
+        lines = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(
+            f"The snapshot in {folder} breaks the data contract (data/README.md) "
+            f"in {len(problems)} place(s):\n{lines}"
+        )
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Validated tables of one snapshot.
+
+    - ``weekly``: ``week`` (Timestamp, Monday, UTC), ``model`` (slug), ``tokens`` (int64 tokens).
+    - ``models``: one row per model; ``open_weights`` bool; ``released`` Timestamp; prices float
+      USD per million tokens (NaN where the source records none).
+    - ``authors``: one row per author; ``country`` is "" when unattributed.
+    - ``meta``: the ``datapackage.json`` descriptor.
+    """
+
+    path: Path
+    weekly: pd.DataFrame
+    models: pd.DataFrame
+    authors: pd.DataFrame
+    meta: dict[str, Any] = field(repr=False)
+    fingerprint: str
+
+    @property
+    def as_of(self) -> str:
+        """The snapshot date recorded in ``datapackage.json`` (ISO date)."""
+        return str(self.meta["as_of"])
+
+    @property
+    def weeks(self) -> pd.DatetimeIndex:
+        """Every week of the snapshot, in order (Mondays)."""
+        return pd.DatetimeIndex(sorted(self.weekly["week"].unique()))
+
+
+def fingerprint(folder: str | os.PathLike[str] | None = None) -> str:
+    """SHA-256 over the bytes of the snapshot's contract files (missing files count as empty)."""
+    root = snapshot_dir(folder)
+    digest = hashlib.sha256()
+    for name in SNAPSHOT_FILES:
+        digest.update(name.encode() + b"\0")
+        path = root / name
+        digest.update(path.read_bytes() if path.is_file() else b"<missing>")
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def _read_csv(root: Path, name: str, columns: list[str]) -> tuple[pd.DataFrame | None, list[Problem]]:
+    path = root / name
+    if not path.is_file():
+        return None, [Problem(name, None, None, f"file not found in {root}")]
+    try:
+        with path.open(newline="", encoding="utf-8") as handle:
+            rows = list(csv.reader(handle))
+    except UnicodeDecodeError as err:
+        return None, [Problem(name, None, None, f"is not UTF-8 text ({err.reason})")]
+    if not rows:
+        return None, [Problem(name, 1, None, "is empty: expected a header row")]
+    header, body = rows[0], rows[1:]
+    problems = []
+    for line, row in enumerate(body, start=2):
+        if len(row) != len(header):
+            problems.append(
+                Problem(name, line, None, f"has {len(row)} fields; the header has {len(header)}")
+            )
+    if problems:
+        return None, problems
+    frame = pd.DataFrame(body, columns=header, dtype=str)
+    frame.index = pd.RangeIndex(2, 2 + len(frame))  # index = line number in the file
+    return frame, []
+
+
+def _schema_problems(name: str, frame: pd.DataFrame, schema: pa.DataFrameSchema) -> list[Problem]:
+    try:
+        schema.validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as err:
+        return _describe_failures(name, err.failure_cases, frame)
+    return []
+
+
+def _describe_failures(name: str, cases: pd.DataFrame, frame: pd.DataFrame) -> list[Problem]:
+    problems = []
+    for case in cases.itertuples(index=False):
+        check = str(case.check)
+        if check == "column_in_schema":
+            problems.append(Problem(name, 1, str(case.failure_case), "is not a column of the contract"))
+        elif check == "column_in_dataframe":
+            problems.append(Problem(name, 1, str(case.failure_case), "is missing from the header"))
+        elif pd.isna(case.index):
+            problems.append(Problem(name, None, case.column, check))
+        else:
+            value = frame.at[int(case.index), case.column]
+            problems.append(Problem(name, int(case.index), case.column, f"{value!r} {check}"))
+    return problems
+
+
+def _descriptor_problems(root: Path) -> tuple[dict[str, Any] | None, list[Problem]]:
+    name = c.DESCRIPTOR_FILE
+    path = root / name
+    if not path.is_file():
+        return None, [Problem(name, None, None, f"file not found in {root}")]
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        return None, [Problem(name, getattr(err, "lineno", None), None, f"is not valid JSON: {err}")]
+    if not isinstance(meta, dict):
+        return None, [Problem(name, None, None, "must hold a JSON object")]
+    problems = []
+    for key in ("title", "as_of", "licenses", "sources", "resources"):
+        if not meta.get(key):
+            problems.append(Problem(name, None, key, "is missing or empty"))
+    as_of = str(meta.get("as_of", ""))
+    if as_of and pd.isna(c.parse_dates(pd.Series([as_of[:10]])).iloc[0]):
+        problems.append(Problem(name, None, "as_of", f"{as_of!r} is not an ISO date"))
+    described = {r.get("path") for r in meta.get("resources", []) if isinstance(r, dict)}
+    for csv_name in (c.WEEKLY_FILE, c.MODELS_FILE, c.AUTHORS_FILE):
+        if csv_name not in described:
+            problems.append(Problem(name, None, "resources", f"has no resource for {csv_name}"))
+    return meta, problems
+
+
+def check_snapshot(folder: str | os.PathLike[str] | None = None) -> list[Problem]:
+    """Every breach of the data contract in the snapshot folder (an empty list when it is valid)."""
+    return _load(snapshot_dir(folder))[1]
+
+
+def _load(root: Path) -> tuple[dict[str, Any], list[Problem]]:
+    if not root.is_dir():
+        return {}, [Problem(str(root), None, None, "snapshot folder not found")]
+    authors, problems = _read_csv(root, c.AUTHORS_FILE, c.AUTHORS_COLUMNS)
+    models, more = _read_csv(root, c.MODELS_FILE, c.MODELS_COLUMNS)
+    problems += more
+    weekly, more = _read_csv(root, c.WEEKLY_FILE, c.WEEKLY_COLUMNS)
+    problems += more
+    meta, more = _descriptor_problems(root)
+    problems += more
+    if authors is not None:
+        problems += _schema_problems(c.AUTHORS_FILE, authors, c.authors_schema(authors))
+    if models is not None:
+        problems += _schema_problems(c.MODELS_FILE, models, c.models_schema(models, authors))
+    if weekly is not None:
+        problems += _schema_problems(c.WEEKLY_FILE, weekly, c.weekly_schema(weekly, models))
+    tables = {"authors": authors, "models": models, "weekly": weekly, "meta": meta}
+    return tables, sorted(set(problems), key=_problem_order)
+
+
+def _problem_order(problem: Problem) -> tuple:
+    files = list(SNAPSHOT_FILES)
+    rank = files.index(problem.file) if problem.file in files else len(files)
+    return (rank, problem.row or 0, problem.column or "", problem.message)
+
+
+def load_snapshot(path: str | os.PathLike[str] | None = None) -> Snapshot:
+    """Load and validate a snapshot folder.
+
+    ``path`` defaults to ``$TOKENRACE_DATA`` or else the committed ``data/`` folder.
+    Raises :class:`SnapshotError`, listing every problem by file, row and column, if the folder
+    breaks the contract.
+    """
+    root = snapshot_dir(path)
+    tables, problems = _load(root)
+    if problems:
+        raise SnapshotError(root, problems)
+    return Snapshot(
+        path=root,
+        weekly=_typed_weekly(tables["weekly"]),
+        models=_typed_models(tables["models"]),
+        authors=tables["authors"].reset_index(drop=True),
+        meta=tables["meta"],
+        fingerprint=fingerprint(root),
+    )
+
+
+def _typed_weekly(frame: pd.DataFrame) -> pd.DataFrame:
+    out = pd.DataFrame(
+        {
+            "week": c.parse_dates(frame["week"]),
+            "model": frame["model"],
+            "tokens": frame["tokens"].astype("int64"),
+        }
+    )
+    return out.sort_values(["week", "model"]).reset_index(drop=True)
+
+
+def _typed_models(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    out["open_weights"] = out["open_weights"] == "true"
+    out["released"] = c.parse_dates(out["released"])
+    for column in ("input_usd_per_mtok", "output_usd_per_mtok"):
+        out[column] = pd.to_numeric(out[column].replace("", None), errors="raise").astype(float)
+    return out.reset_index(drop=True)
