@@ -73,7 +73,9 @@ def all_knots(anchors: pd.DataFrame, knots: pd.DataFrame) -> pd.DataFrame:
     merged = pd.concat([sourced, knots[["series", "week", "billion_tokens"]]], ignore_index=True)
     clash = merged[merged.duplicated(["series", "week"], keep=False)]
     if not clash.empty:
-        pairs = ", ".join(f"{s} {w:%Y-%m-%d}" for s, w in zip(clash.series, clash.week, strict=True))
+        pairs = ", ".join(
+            f"{s} {w:%Y-%m-%d}" for s, w in zip(clash.series, clash.week, strict=True)
+        )
         raise ReconstructionError(f"two knots for the same series and week: {pairs}")
     return merged.sort_values(["series", "week"]).reset_index(drop=True)
 
@@ -119,8 +121,10 @@ def reconstruct(anchors: pd.DataFrame, knots: pd.DataFrame, models: pd.DataFrame
             f"'other' in week(s) {weeks_text}: lower those models' knots or raise the total"
         )
     listed[c.OTHER] = other
-    long = listed.rename_axis("week").reset_index().melt(
-        id_vars="week", var_name="model", value_name="tokens"
+    long = (
+        listed.rename_axis("week")
+        .reset_index()
+        .melt(id_vars="week", var_name="model", value_name="tokens")
     )
     long = long[(long["tokens"] > 0) | (long["model"] == c.OTHER)]
     # Keep a model's row in every week between its first and last knot, even a rounded zero.
@@ -138,7 +142,7 @@ def write_snapshot(
     out: Path | None = None,
     log: Callable[[str], None] = lambda _: None,
 ) -> list[Path]:
-    """Reconstruct ``weekly_tokens.csv`` into ``out`` (default ``data/``) and return what was written.
+    """Reconstruct ``weekly_tokens.csv`` into ``out`` (default ``data/``); return the paths written.
 
     When ``out`` is another folder, the curated ``models.csv``, ``authors.csv`` and
     ``datapackage.json`` of ``data/`` are copied beside it so the folder is a whole snapshot.

@@ -95,7 +95,7 @@ def fingerprint(folder: str | os.PathLike[str] | None = None) -> str:
     return digest.hexdigest()
 
 
-def _read_csv(root: Path, name: str, columns: list[str]) -> tuple[pd.DataFrame | None, list[Problem]]:
+def _read_csv(root: Path, name: str) -> tuple[pd.DataFrame | None, list[Problem]]:
     path = root / name
     if not path.is_file():
         return None, [Problem(name, None, None, f"file not found in {root}")]
@@ -133,7 +133,9 @@ def _describe_failures(name: str, cases: pd.DataFrame, frame: pd.DataFrame) -> l
     for case in cases.itertuples(index=False):
         check = str(case.check)
         if check == "column_in_schema":
-            problems.append(Problem(name, 1, str(case.failure_case), "is not a column of the contract"))
+            problems.append(
+                Problem(name, 1, str(case.failure_case), "is not a column of the contract")
+            )
         elif check == "column_in_dataframe":
             problems.append(Problem(name, 1, str(case.failure_case), "is missing from the header"))
         elif pd.isna(case.index):
@@ -152,7 +154,9 @@ def _descriptor_problems(root: Path) -> tuple[dict[str, Any] | None, list[Proble
     try:
         meta = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        return None, [Problem(name, getattr(err, "lineno", None), None, f"is not valid JSON: {err}")]
+        return None, [
+            Problem(name, getattr(err, "lineno", None), None, f"is not valid JSON: {err}")
+        ]
     if not isinstance(meta, dict):
         return None, [Problem(name, None, None, "must hold a JSON object")]
     problems = []
@@ -177,10 +181,10 @@ def check_snapshot(folder: str | os.PathLike[str] | None = None) -> list[Problem
 def _load(root: Path) -> tuple[dict[str, Any], list[Problem]]:
     if not root.is_dir():
         return {}, [Problem(str(root), None, None, "snapshot folder not found")]
-    authors, problems = _read_csv(root, c.AUTHORS_FILE, c.AUTHORS_COLUMNS)
-    models, more = _read_csv(root, c.MODELS_FILE, c.MODELS_COLUMNS)
+    authors, problems = _read_csv(root, c.AUTHORS_FILE)
+    models, more = _read_csv(root, c.MODELS_FILE)
     problems += more
-    weekly, more = _read_csv(root, c.WEEKLY_FILE, c.WEEKLY_COLUMNS)
+    weekly, more = _read_csv(root, c.WEEKLY_FILE)
     problems += more
     meta, more = _descriptor_problems(root)
     problems += more
