@@ -57,6 +57,9 @@ def read_sources(sources: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     knots = pd.read_csv(sources / "knots.csv", keep_default_na=False)
     for frame in (anchors, knots):
         frame["week"] = pd.to_datetime(frame["week"], format="%Y-%m-%d")
+    for column in ("value", "low", "high"):
+        anchors[column] = pd.to_numeric(anchors[column].replace("", None)).astype(float)
+    anchors["weeks"] = anchors["weeks"].astype(int)
     return anchors, knots
 
 
@@ -234,14 +237,14 @@ def _in_group(model: str, subject: str, attrs: pd.DataFrame) -> bool:
 def _within(anchor, value: float) -> bool:
     if anchor.role == "knot":
         return math.isclose(value, float(anchor.value), rel_tol=KNOT_TOLERANCE)
-    low = float(anchor.low) if anchor.low != "" else -math.inf
-    high = float(anchor.high) if anchor.high != "" else math.inf
+    low = -math.inf if math.isnan(anchor.low) else anchor.low
+    high = math.inf if math.isnan(anchor.high) else anchor.high
     return low <= value <= high
 
 
 def _expected_text(anchor) -> str:
     if anchor.role == "knot":
-        return f"{anchor.value} ± {KNOT_TOLERANCE:.1%}"
-    low = anchor.low if anchor.low != "" else "-∞"
-    high = anchor.high if anchor.high != "" else "∞"
+        return f"{anchor.value:g} ± {KNOT_TOLERANCE:.1%}"
+    low = "-∞" if math.isnan(anchor.low) else f"{anchor.low:g}"
+    high = "∞" if math.isnan(anchor.high) else f"{anchor.high:g}"
     return f"[{low}, {high}]"

@@ -1,0 +1,128 @@
+"""Local Sphinx extension of the book "The race".
+
+It does three things when a build starts (Sphinx ``config-inited``):
+
+1. **Snapshot check.** Validates the snapshot in use (``$TOKENRACE_DATA`` or ``data/``) and stops
+   the build with the validator's messages, before any notebook runs, if it breaks the contract.
+2. **Data-keyed execution cache.** jupyter-cache hashes code cells only, so a data change would
+   otherwise leave stale numbers. The cache folder is keyed by the snapshot's fingerprint, and
+   the fingerprint is an "env" config value: a different snapshot re-reads and re-executes every
+   notebook, and returning to an earlier snapshot reuses its cache.
+3. **Repository and launch links from the checkout.** The repository URL comes from
+   ``git remote get-url origin`` and the branch from the current checkout, so a fork builds its
+   own links. With no usable remote the book builds without repository and launch buttons and
+   says so in the log; it never falls back to Jupyter Book's default URL.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from pathlib import Path
+
+from sphinx.application import Sphinx
+from sphinx.config import Config
+from sphinx.errors import ConfigError
+from sphinx.util import logging
+
+from tokenrace import check_snapshot, fingerprint, snapshot_dir
+from tokenrace.charts import BOOK_BUILD_ENV
+
+LOG = logging.getLogger(__name__)
+BINDERHUB_URL = "https://mybinder.org"
+_SCP_LIKE = re.compile(r"^(?:[\w.-]+@)?(?P<host>[\w.-]+):(?P<path>[\w./-]+?)(?:\.git)?/?$")
+_HTTP = re.compile(
+    r"^(?:https?|ssh|git)://(?:[^@/]+@)?(?P<host>[\w.-]+)(?::\d+)?/(?P<path>[\w./-]+?)(?:\.git)?/?$"
+)
+
+
+def web_url(remote: str) -> str | None:
+    """The https URL of a git remote on a web host, or None for local paths and odd remotes.
+
+    ``git@github.com:org/repo.git`` and ``https://github.com/org/repo.git`` both give
+    ``https://github.com/org/repo``.
+    """
+    remote = remote.strip()
+    for pattern in (_HTTP, _SCP_LIKE):
+        match = pattern.match(remote)
+        if match and "." in match["host"] and "/" in match["path"]:
+            return f"https://{match['host']}/{match['path']}"
+    return None
+
+
+def _git(root: Path, *args: str) -> str | None:
+    try:
+        done = subprocess.run(
+            ["git", *args], cwd=root, capture_output=True, text=True, check=True, timeout=10
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout.strip() or None
+
+
+def repository_from_checkout(root: Path) -> tuple[str | None, str | None]:
+    """(web URL of ``origin``, current branch) of the checkout at ``root``; None where unknown."""
+    remote = _git(root, "remote", "get-url", "origin")
+    branch = _git(root, "rev-parse", "--abbrev-ref", "HEAD")
+    if branch == "HEAD":  # detached
+        branch = None
+    return (web_url(remote) if remote else None), branch
+
+
+def _set_repository(config: Config, root: Path) -> None:
+    url, branch = repository_from_checkout(root)
+    options = dict(config.html_theme_options)
+    launch = dict(options.get("launch_buttons") or {})
+    if url and branch:
+        options.update(
+            repository_url=url,
+            repository_branch=branch,
+            use_repository_button=True,
+            use_issues_button=False,
+            use_edit_page_button=False,
+        )
+        launch.update(binderhub_url=BINDERHUB_URL, notebook_interface="jupyterlab")
+        LOG.info(f"[tokenrace] repository {url} (branch {branch}): launch links for Binder")
+    else:
+        for key in ("repository_url", "repository_branch"):
+            options.pop(key, None)
+        options.update(
+            use_repository_button=False, use_issues_button=False, use_edit_page_button=False
+        )
+        launch.update(binderhub_url="", jupyterhub_url="", colab_url="", thebe=False)
+        why = "no git remote 'origin' with a web URL" if not url else "no current branch"
+        LOG.info(f"[tokenrace] {why}: building without repository and launch buttons")
+    options["launch_buttons"] = launch
+    config.html_theme_options = options
+
+
+def _check_snapshot(config: Config, build_dir: Path) -> None:
+    folder = snapshot_dir()
+    problems = check_snapshot(folder)
+    if problems:
+        lines = "\n".join(f"  {p}" for p in problems)
+        raise ConfigError(
+            f"the snapshot in {folder} breaks the data contract (data/README.md); "
+            f"no notebook was run:\n{lines}\n"
+            f"Check it with: python -m tokenrace validate {folder}"
+        )
+    digest = fingerprint(folder)
+    config.tokenrace_data_fingerprint = digest
+    base = Path(config.nb_execution_cache_path or build_dir / ".jupyter_cache")
+    config.nb_execution_cache_path = str(base / f"data-{digest[:16]}")
+    LOG.info(f"[tokenrace] snapshot {folder} (fingerprint {digest[:16]})")
+
+
+def _on_config_inited(app: Sphinx, config: Config) -> None:
+    # Kernels started by the build inherit this: charts are then published as MyST figures.
+    os.environ[BOOK_BUILD_ENV] = "1"
+    _check_snapshot(config, Path(app.outdir).parent)
+    _set_repository(config, Path(app.srcdir))
+
+
+def setup(app: Sphinx) -> dict:
+    """Register the extension."""
+    app.add_config_value("tokenrace_data_fingerprint", "", "env")
+    app.connect("config-inited", _on_config_inited, priority=900)
+    return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

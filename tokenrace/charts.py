@@ -1,0 +1,163 @@
+"""The house style of every chart in the report, and how a chart is published in the book.
+
+- One fixed, colour-blind-safe colour per origin group (Okabe-Ito palette).
+- SVG output, text kept as text (no embedded glyphs), stable ids, no date metadata.
+- Every figure carries a name, a caption, alt text and the source line.
+
+In the book build (``TOKENRACE_BOOK_BUILD=1``, set by ``_ext/tokenrace_book.py``), :func:`publish`
+writes the SVG and the chart's data (CSV) under ``_build/figures/`` and emits a MyST figure with
+its alt text, name and caption. In a live notebook it shows the chart and its caption directly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+from pathlib import Path
+
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+import pandas as pd
+from matplotlib.figure import Figure
+
+from tokenrace.paths import REPO_ROOT
+
+#: Okabe-Ito colours, fixed per origin group (colour-blind safe).
+ORIGIN_COLOURS: dict[str, str] = {
+    "cn_open": "#D55E00",  # vermillion
+    "cn_closed": "#E69F00",  # orange
+    "us_closed": "#0072B2",  # blue
+    "us_open": "#56B4E9",  # sky blue
+    "europe": "#009E73",  # bluish green
+    "elsewhere": "#CC79A7",  # reddish purple
+    "unattributed": "#999999",  # grey
+    "rest": "#999999",
+}
+#: Colour per country (ISO code); "" is unattributed.
+COUNTRY_COLOURS: dict[str, str] = {
+    "CN": "#D55E00",
+    "US": "#0072B2",
+    "FR": "#009E73",
+    "DE": "#009E73",
+    "": "#999999",
+}
+INK = "#222222"
+MUTED = "#555555"
+GRID = "#DDDDDD"
+
+FIGURES_DIR = REPO_ROOT / "_build" / "figures"
+BOOK_BUILD_ENV = "TOKENRACE_BOOK_BUILD"
+
+
+def source_line(as_of: str) -> str:
+    """The citation OpenRouter's CC BY 4.0 licence requires, for this snapshot."""
+    return f"Source: OpenRouter (openrouter.ai/rankings), representative snapshot as of {as_of}"
+
+
+def apply_style() -> None:
+    """Set matplotlib's rcParams to the house style (deterministic, lean SVG)."""
+    mpl.rcParams.update(
+        {
+            "figure.figsize": (7.2, 4.2),
+            "figure.dpi": 100,
+            "font.family": "DejaVu Sans",
+            "font.size": 11,
+            "axes.titlesize": 13,
+            "axes.titleweight": "bold",
+            "axes.titlelocation": "left",
+            "axes.labelcolor": INK,
+            "axes.edgecolor": MUTED,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "axes.grid": True,
+            "axes.axisbelow": True,
+            "grid.color": GRID,
+            "grid.linewidth": 0.8,
+            "xtick.color": INK,
+            "ytick.color": INK,
+            "text.color": INK,
+            "legend.frameon": False,
+            "svg.fonttype": "none",
+            "svg.hashsalt": "tokenrace",
+            "path.simplify": True,
+            "savefig.bbox": "tight",
+            "savefig.facecolor": "white",
+        }
+    )
+
+
+def new_figure(
+    title: str, *, nrows: int = 1, ncols: int = 1, height: float = 4.2, width: float = 7.2
+):
+    """A figure and its axes in the house style, with the title set on the figure."""
+    apply_style()
+    fig, axes = plt.subplots(nrows, ncols, figsize=(width, height), layout="constrained")
+    fig.suptitle(title, x=0.01, ha="left", fontsize=13, fontweight="bold")
+    return fig, axes
+
+
+def add_source(fig: Figure, as_of: str) -> None:
+    """Write the source line under the chart."""
+    fig.text(0.01, -0.01, source_line(as_of), ha="left", va="top", fontsize=8.5, color=MUTED)
+
+
+def svg_bytes(fig: Figure) -> bytes:
+    """The figure as SVG bytes, without the date metadata (stable across builds)."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="svg", metadata={"Date": None})
+    return buffer.getvalue()
+
+
+def in_book_build() -> bool:
+    """True while the book build executes the notebooks."""
+    return os.environ.get(BOOK_BUILD_ENV) == "1"
+
+
+def publish(
+    fig: Figure,
+    *,
+    name: str,
+    caption: str,
+    alt: str,
+    as_of: str,
+    data: pd.DataFrame | None = None,
+) -> None:
+    """Show a finished chart with its caption, alt text and source line.
+
+    ``data`` is the exact table the chart draws (units in the column names); in the book it is
+    offered as a CSV download beside the figure.
+    """
+    from IPython.display import SVG, Markdown, display
+
+    add_source(fig, as_of)
+    svg = svg_bytes(fig)
+    plt.close(fig)
+    full_caption = f"{caption} {source_line(as_of)}."
+    if not in_book_build():
+        display(SVG(svg))
+        display(Markdown(f"**Figure ({name}).** {full_caption}"))
+        return
+    FIGURES_DIR.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256(svg).hexdigest()[:12]
+    svg_path = FIGURES_DIR / f"{name}-{digest}.svg"
+    svg_path.write_bytes(svg)
+    links = ""
+    if data is not None:
+        csv_text = data.to_csv(index=False, lineterminator="\n", float_format="%.6g")
+        csv_digest = hashlib.sha256(csv_text.encode()).hexdigest()[:12]
+        csv_path = FIGURES_DIR / f"{name}-{csv_digest}.csv"
+        csv_path.write_text(csv_text, encoding="utf-8")
+        links = f" {{download}}`Download the chart's data (CSV) <{_rel(csv_path)}>`"
+    alt_text = " ".join(alt.split()).replace("\n", " ")
+    display(
+        Markdown(
+            f":::{{figure}} {_rel(svg_path)}\n:name: {name}\n:alt: {alt_text}\n:width: 100%\n\n"
+            f"{full_caption}{links}\n:::\n"
+        )
+    )
+
+
+def _rel(path: Path) -> str:
+    """Path of a build file as seen from the notebook's folder (``chapters/``)."""
+    return "/" + path.relative_to(REPO_ROOT).as_posix()
