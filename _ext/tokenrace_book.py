@@ -64,9 +64,7 @@ def _git(root: Path, *args: str) -> str | None:
 def repository_from_checkout(root: Path) -> tuple[str | None, str | None]:
     """(web URL of ``origin``, current branch) of the checkout at ``root``; None where unknown."""
     remote = _git(root, "remote", "get-url", "origin")
-    branch = _git(root, "rev-parse", "--abbrev-ref", "HEAD")
-    if branch == "HEAD":  # detached
-        branch = None
+    branch = _git(root, "symbolic-ref", "--quiet", "--short", "HEAD")  # None when detached
     return (web_url(remote) if remote else None), branch
 
 

@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -114,10 +115,25 @@ def _no_data_env(monkeypatch):
     monkeypatch.delenv(DATA_ENV_VAR, raising=False)
 
 
+def copy_tiny(target: Path) -> SnapshotFolder:
+    """Copy tests/fixtures/tiny (a valid snapshot) to ``target``, which must not exist yet."""
+    return SnapshotFolder(shutil.copytree(TINY_DIR, target))
+
+
 @pytest.fixture
 def tiny_snapshot(tmp_path) -> SnapshotFolder:
     """A fresh, writable copy of tests/fixtures/tiny (a valid snapshot)."""
-    return SnapshotFolder(shutil.copytree(TINY_DIR, tmp_path / "tiny"))
+    return copy_tiny(tmp_path / "tiny")
+
+
+@pytest.fixture(scope="session")
+def tiny_factory(tmp_path_factory):
+    """Make fresh copies of the tiny snapshot from fixtures of any scope: ``tiny_factory(name)``."""
+
+    def make(name: str) -> SnapshotFolder:
+        return copy_tiny(tmp_path_factory.mktemp(name) / "tiny")
+
+    return make
 
 
 @pytest.fixture
@@ -148,7 +164,26 @@ def run_tokenrace(*args: str, env: dict[str, str] | None = None) -> subprocess.C
     )
 
 
-@pytest.fixture
+def run_tokenrace_many(
+    jobs: dict[str, tuple[tuple[str, ...], dict[str, str] | None]],
+) -> dict[str, subprocess.CompletedProcess]:
+    """Run several ``python -m tokenrace`` subprocesses at once (one per CPU); keyed like ``jobs``.
+
+    Each job is ``(args, env)`` as for :func:`run_tokenrace`. Running them side by side keeps the
+    suite fast: most of each run is the interpreter importing pandas and pandera.
+    """
+    with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
+        futures = {key: pool.submit(run_tokenrace, *args, env=env) for key, (args, env) in jobs.items()}
+        return {key: future.result() for key, future in futures.items()}
+
+
+@pytest.fixture(scope="session")
 def cli():
     """The subprocess runner of ``python -m tokenrace`` (see :func:`run_tokenrace`)."""
     return run_tokenrace
+
+
+@pytest.fixture(scope="session")
+def cli_many():
+    """Run many ``python -m tokenrace`` subprocesses side by side (:func:`run_tokenrace_many`)."""
+    return run_tokenrace_many

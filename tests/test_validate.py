@@ -11,14 +11,20 @@ Row numbers are line numbers in the file, the header being line 1. The tiny fixt
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+
+from typing import TYPE_CHECKING
 
 import pytest
 
 import tokenrace
 from tokenrace import Problem, SnapshotError, load_snapshot
+from tokenrace.cli import main as cli_main
 from tokenrace.paths import DATA_ENV_VAR, DEFAULT_DATA_DIR
+
+if TYPE_CHECKING:
+    from conftest import SnapshotFolder
 
 W, M, A, D = "weekly_tokens.csv", "models.csv", "authors.csv", "datapackage.json"
 
@@ -61,296 +67,401 @@ def assert_problem_count(stderr: str, count: int) -> None:
     assert len(_problem_lines(stderr)) == count, stderr
 
 
-def run_validate_unchanged(cli, folder) -> Any:
-    """Run validate on ``folder``; check exit 1, no traceback, no file changed; return result."""
-    before = folder.file_bytes()
-    result = cli("validate", str(folder))
-    output = result.stdout + result.stderr
-    assert "Traceback" not in output, output
-    assert result.returncode == 1, output
-    assert folder.file_bytes() == before, "validate changed a file of the snapshot"
-    assert "No file was changed" in result.stderr
-    return result
+@dataclass(frozen=True)
+class Case:
+    """A way to break the tiny snapshot and the problem lines validate must print for it."""
+
+    id: str
+    edit: Callable[[SnapshotFolder], None]
+    expected: list[Expect]
+    count: int  # the total number of problems reported
+    #: Run through a real ``python -m tokenrace`` subprocess (else through ``cli.main`` in-process:
+    #: the same code path, without paying the interpreter start-up again).
+    subprocess: bool = True
 
 
-# Each case: (edit of the tiny snapshot, problems that must be reported, total problem count).
+def _add_qwen_model(f: SnapshotFolder) -> None:
+    f.add_row(
+        M,
+        {
+            "model": "qwen/qwen3-coder",
+            "name": "Qwen3 Coder",
+            "author": "qwen",
+            "open_weights": "true",
+            "released": "2025-07-22",
+            "input_usd_per_mtok": "0.2",
+            "output_usd_per_mtok": "0.8",
+            "price_source": "Test",
+        },
+    )
+
+
+def _several_problems(f: SnapshotFolder) -> None:
+    f.set_cell(W, 4, "tokens", "12.5")
+    f.set_cell(W, 11, "week", "2026-05-26")
+    f.set_cell(M, 5, "input_usd_per_mtok", "-1")
+    f.set_cell(A, 2, "country", "XX")
+    (f / D).unlink()
+
+
+def _bad_json(f: SnapshotFolder) -> None:
+    # Line 6 of the descriptor gets a second comma.
+    assert f.text(D).splitlines()[5].strip() == '"kind": "test fixture",'
+    f.replace_text(D, '"kind": "test fixture",', '"kind": "test fixture",,')
+
+
+def _descriptor_missing_keys(f: SnapshotFolder) -> None:
+    f.replace_text(D, '"as_of": "2026-05-29",', "")
+    f.replace_text(D, '"path": "authors.csv"', '"path": "people.csv"')
+
+
 CASES = [
-    pytest.param(
+    # -- required through the command line ------------------------------------------------------
+    Case(
+        "missing-column",
         lambda f: f.drop_column(W, "tokens"),
         [Expect(W, 1, "tokens", "is missing from the header")],
         1,
-        id="weekly-missing-column",
     ),
-    pytest.param(
-        lambda f: f.drop_column(M, "released"),
-        [Expect(M, 1, "released", "is missing from the header")],
-        1,
-        id="models-missing-column",
-    ),
-    pytest.param(
+    Case(
+        "extra-column",
         lambda f: f.add_column(W, "notes", "x"),
         [Expect(W, 1, "notes", "is not a column of the contract")],
         1,
-        id="weekly-extra-column",
     ),
-    pytest.param(
-        lambda f: f.add_column(A, "founded", "2015"),
-        [Expect(A, 1, "founded", "is not a column of the contract")],
-        1,
-        id="authors-extra-column",
-    ),
-    pytest.param(
+    Case(
+        "unparsable-date",
         lambda f: f.set_cell(W, 7, "week", "18/05/2026"),
         [Expect(W, 7, "week", "'18/05/2026' is not an ISO date")],
         1,
-        id="date-wrong-format",
     ),
-    pytest.param(
-        lambda f: f.set_cell(W, 3, "week", "2026-02-30"),
-        [Expect(W, 3, "week", "'2026-02-30' is not an ISO date")],
-        1,
-        id="date-impossible",
-    ),
-    pytest.param(
-        lambda f: f.set_cell(M, 4, "released", "June 2025"),
-        [Expect(M, 4, "released", "'June 2025' is not an ISO date")],
-        1,
-        id="models-released-unparsable",
-    ),
-    pytest.param(
+    Case(
+        "week-not-monday",
         lambda f: f.set_cell(W, 7, "week", "2026-05-19"),
         [Expect(W, 7, "week", "'2026-05-19' is not a Monday")],
         1,
-        id="week-not-monday",
     ),
-    pytest.param(
-        # Without the middle week, every row of the last week follows a gap (lines 6-10 after).
+    Case(
+        # Without the middle week, every row of the last week (lines 6-10 after) follows a gap.
+        "gap-in-weeks",
         lambda f: f.drop_rows(W, [6, 7, 8, 9]),
         [Expect(W, row, "week", "'2026-05-25' follows a gap") for row in range(6, 11)],
         5,
-        id="gap-in-weeks",
     ),
-    pytest.param(
+    Case(
+        "duplicate-week-model",
         lambda f: f.add_row(
             W, {"week": "2026-05-18", "model": "deepseek/deepseek-v4-flash", "tokens": "5"}
         ),
         [Expect(W, 15, "model", "repeats a (week, model) pair")],
         1,
-        id="duplicate-week-model",
     ),
-    pytest.param(
+    Case(
+        "negative-tokens",
         lambda f: f.set_cell(W, 9, "tokens", "-5"),
         [Expect(W, 9, "tokens", "'-5' is not a non-negative whole number")],
         1,
-        id="negative-tokens",
     ),
-    pytest.param(
+    Case(
+        "fractional-tokens",
         lambda f: f.set_cell(W, 9, "tokens", "12.5"),
         [Expect(W, 9, "tokens", "'12.5' is not a non-negative whole number")],
         1,
-        id="fractional-tokens",
     ),
-    pytest.param(
+    Case(
+        "text-tokens",
         lambda f: f.set_cell(W, 9, "tokens", "abc"),
         [Expect(W, 9, "tokens", "'abc' is not a non-negative whole number")],
         1,
-        id="text-tokens",
     ),
-    pytest.param(
-        lambda f: f.set_cell(W, 9, "tokens", "1e12"),
-        [Expect(W, 9, "tokens", "'1e12' is not a non-negative whole number")],
-        1,
-        id="exponent-tokens",
-    ),
-    pytest.param(
-        lambda f: f.set_cell(W, 9, "tokens", ""),
-        [Expect(W, 9, "tokens", "'' is not a non-negative whole number")],
-        1,
-        id="empty-tokens",
-    ),
-    pytest.param(
+    Case(
+        "model-not-in-models",
         lambda f: f.set_cell(W, 12, "model", "mistralai/mistral-large"),
         [Expect(W, 12, "model", "'mistralai/mistral-large' has no row in models.csv")],
         1,
-        id="model-not-in-models",
     ),
-    pytest.param(
-        lambda f: f.set_cell(W, 12, "model", "mistralai/mistral-small-3.2:free"),
-        [Expect(W, 12, "model", "is not a model slug")],
-        2,  # also: has no row in models.csv
-        id="model-variant-suffix",
-    ),
-    pytest.param(
-        lambda f: f.add_row(
-            M,
-            {
-                "model": "qwen/qwen3-coder",
-                "name": "Qwen3 Coder",
-                "author": "qwen",
-                "open_weights": "true",
-                "released": "2025-07-22",
-                "input_usd_per_mtok": "0.2",
-                "output_usd_per_mtok": "0.8",
-                "price_source": "Test",
-            },
-        ),
+    Case(
+        "author-not-in-authors",
+        _add_qwen_model,
         [Expect(M, 6, "author", "'qwen' has no row in authors.csv")],
         1,
-        id="author-not-in-authors",
     ),
-    pytest.param(
+    Case(
+        "unknown-country",
         lambda f: f.set_cell(A, 4, "country", "XX"),
         [Expect(A, 4, "country", "'XX' is not an ISO 3166-1 alpha-2 country code")],
         1,
-        id="unknown-country",
     ),
-    pytest.param(
-        lambda f: f.set_cell(A, 4, "country", "fr"),
-        [Expect(A, 4, "country", "'fr' is not an ISO 3166-1 alpha-2 country code")],
-        1,
-        id="lowercase-country",
-    ),
-    pytest.param(
-        lambda f: f.set_cell(A, 3, "country", ""),
-        [Expect(A, 3, "country", "only OpenRouter's stealth author 'openrouter' is unattributed")],
-        1,
-        id="empty-country-not-stealth",
-    ),
-    pytest.param(
+    Case(
+        "negative-price",
         lambda f: f.set_cell(M, 3, "input_usd_per_mtok", "-0.14"),
         [Expect(M, 3, "input_usd_per_mtok", "'-0.14' is a negative price")],
         1,
-        id="negative-input-price",
     ),
-    pytest.param(
+    Case(
+        "missing-file",
+        lambda f: (f / M).unlink(),
+        [Expect(M, None, None, "file not found in")],
+        1,
+    ),
+    Case(
+        "ragged-row",
+        lambda f: f.replace_text(
+            W,
+            "2026-05-18,openrouter/test-alpha,250000000000\n",
+            "2026-05-18,openrouter/test-alpha,250000000000,oops\n",
+        ),
+        [Expect(W, 8, None, "has 4 fields; the header has 3")],
+        1,
+    ),
+    Case("invalid-json", _bad_json, [Expect(D, 6, None, "is not valid JSON")], 1),
+    Case(
+        "several-problems",
+        _several_problems,
+        [
+            Expect(W, 4, "tokens", "'12.5' is not a non-negative whole number"),
+            Expect(W, 11, "week", "'2026-05-26' is not a Monday"),
+            Expect(M, 5, "input_usd_per_mtok", "'-1' is a negative price"),
+            Expect(A, 2, "country", "'XX' is not an ISO 3166-1 alpha-2 country code"),
+            Expect(D, None, None, "file not found"),
+        ],
+        5,
+    ),
+    # -- more of the contract, through cli.main in-process ---------------------------------------
+    Case(
+        "models-missing-column",
+        lambda f: f.drop_column(M, "released"),
+        [Expect(M, 1, "released", "is missing from the header")],
+        1,
+        subprocess=False,
+    ),
+    Case(
+        "authors-extra-column",
+        lambda f: f.add_column(A, "founded", "2015"),
+        [Expect(A, 1, "founded", "is not a column of the contract")],
+        1,
+        subprocess=False,
+    ),
+    Case(
+        "impossible-date",
+        lambda f: f.set_cell(W, 3, "week", "2026-02-30"),
+        [Expect(W, 3, "week", "'2026-02-30' is not an ISO date")],
+        1,
+        subprocess=False,
+    ),
+    Case(
+        "models-released-unparsable",
+        lambda f: f.set_cell(M, 4, "released", "June 2025"),
+        [Expect(M, 4, "released", "'June 2025' is not an ISO date")],
+        1,
+        subprocess=False,
+    ),
+    Case(
+        "exponent-tokens",
+        lambda f: f.set_cell(W, 9, "tokens", "1e12"),
+        [Expect(W, 9, "tokens", "'1e12' is not a non-negative whole number")],
+        1,
+        subprocess=False,
+    ),
+    Case(
+        "empty-tokens",
+        lambda f: f.set_cell(W, 9, "tokens", ""),
+        [Expect(W, 9, "tokens", "'' is not a non-negative whole number")],
+        1,
+        subprocess=False,
+    ),
+    Case(
+        "model-variant-suffix",
+        lambda f: f.set_cell(W, 12, "model", "mistralai/mistral-small-3.2:free"),
+        [
+            Expect(W, 12, "model", "is not a model slug"),
+            Expect(W, 12, "model", "has no row in models.csv"),
+        ],
+        2,
+        subprocess=False,
+    ),
+    Case(
+        "lowercase-country",
+        lambda f: f.set_cell(A, 4, "country", "fr"),
+        [Expect(A, 4, "country", "'fr' is not an ISO 3166-1 alpha-2 country code")],
+        1,
+        subprocess=False,
+    ),
+    Case(
+        "empty-country-not-stealth",
+        lambda f: f.set_cell(A, 3, "country", ""),
+        [Expect(A, 3, "country", "only OpenRouter's stealth author 'openrouter' is unattributed")],
+        1,
+        subprocess=False,
+    ),
+    Case(
+        "negative-output-price",
         lambda f: f.set_cell(M, 2, "output_usd_per_mtok", "-15"),
         [Expect(M, 2, "output_usd_per_mtok", "'-15' is a negative price")],
         1,
-        id="negative-output-price",
+        subprocess=False,
     ),
-    pytest.param(
+    Case(
+        "open-weights-not-boolean",
         lambda f: f.set_cell(M, 2, "open_weights", "yes"),
         [Expect(M, 2, "open_weights", "'yes' is not true/false")],
         1,
-        id="open-weights-not-boolean",
+        subprocess=False,
     ),
-    pytest.param(
+    Case(
+        "author-not-model-prefix",
         lambda f: f.set_cell(M, 3, "author", "anthropic"),
         [Expect(M, 3, "author", "is not the slug before the '/'")],
         1,
-        id="author-not-model-prefix",
+        subprocess=False,
+    ),
+    Case(
+        "short-row",
+        lambda f: f.replace_text(A, "mistralai,Mistral AI,FR,Test fixture\n", "mistralai,FR\n"),
+        [Expect(A, 4, None, "has 2 fields; the header has 4")],
+        1,
+        subprocess=False,
+    ),
+    Case(
+        "empty-file",
+        lambda f: f.write_text(A, ""),
+        [Expect(A, 1, None, "is empty: expected a header row")],
+        1,
+        subprocess=False,
+    ),
+    Case(
+        "descriptor-not-an-object",
+        lambda f: f.write_text(D, "[1, 2, 3]\n"),
+        [Expect(D, None, None, "must hold a JSON object")],
+        1,
+        subprocess=False,
+    ),
+    Case(
+        "descriptor-missing-keys",
+        _descriptor_missing_keys,
+        [
+            Expect(D, None, "as_of", "is missing or empty"),
+            Expect(D, None, "resources", "has no resource for authors.csv"),
+        ],
+        2,
+        subprocess=False,
     ),
 ]
 
 
-@pytest.mark.parametrize(("edit", "expected", "count"), CASES)
-def test_bad_cell_is_reported_with_file_row_and_column(
-    cli, tiny_snapshot, edit, expected, count
-):
-    edit(tiny_snapshot)
-    result = run_validate_unchanged(cli, tiny_snapshot)
-    for expect in expected:
-        assert expect.row is not None and expect.column is not None
-        assert_reported(result.stderr, expect)
-    assert_problem_count(result.stderr, count)
+@dataclass
+class Run:
+    folder: SnapshotFolder
+    before: dict[str, bytes]  # every file's bytes just before validate ran
+    returncode: int
+    stdout: str
+    stderr: str
 
 
-def test_missing_file_is_reported(cli, tiny_snapshot):
-    (tiny_snapshot / M).unlink()
-    result = run_validate_unchanged(cli, tiny_snapshot)
-    assert_reported(result.stderr, Expect(M, None, None, "file not found in"))
-    assert_problem_count(result.stderr, 1)
-
-
-def test_missing_folder_is_reported(cli, tmp_path):
-    missing = tmp_path / "nowhere"
-    result = cli("validate", str(missing))
-    assert result.returncode == 1
-    assert "Traceback" not in result.stdout + result.stderr
-    assert f"{missing}: snapshot folder not found" in result.stderr
-    assert not missing.exists()
-
-
-def test_ragged_row_is_reported(cli, tiny_snapshot):
-    tiny_snapshot.replace_text(
-        W,
-        "2026-05-18,openrouter/test-alpha,250000000000\n",
-        "2026-05-18,openrouter/test-alpha,250000000000,oops\n",
+@pytest.fixture(scope="module")
+def cli_runs(tiny_factory, cli_many) -> dict[str, Run]:
+    """Every subprocess run of this module, started side by side; keyed by name."""
+    folders, jobs = {}, {}
+    for case in CASES:
+        if case.subprocess:
+            folder = tiny_factory(case.id)
+            case.edit(folder)
+            folders[case.id] = folder
+            jobs[case.id] = (("validate", str(folder)), None)
+    # Valid folders, and $TOKENRACE_DATA instead of a path argument.
+    folders["valid-tiny"] = tiny_factory("valid-tiny")
+    jobs["valid-tiny"] = (("validate", str(folders["valid-tiny"])), None)
+    jobs["committed-data"] = (("validate", str(DEFAULT_DATA_DIR)), None)
+    folders["env-bad"] = tiny_factory("env-bad")
+    folders["env-bad"].set_cell(W, 9, "tokens", "-5")
+    jobs["env-bad"] = (("validate",), {DATA_ENV_VAR: str(folders["env-bad"])})
+    folders["env-good"] = tiny_factory("env-good")
+    jobs["env-good"] = (("validate",), {DATA_ENV_VAR: str(folders["env-good"])})
+    jobs["path-beats-env"] = (
+        ("validate", str(folders["env-good"])),
+        {DATA_ENV_VAR: str(folders["env-bad"])},
     )
-    result = run_validate_unchanged(cli, tiny_snapshot)
-    assert_reported(result.stderr, Expect(W, 8, None, "has 4 fields; the header has 3"))
-    assert_problem_count(result.stderr, 1)
+    before = {key: folder.file_bytes() for key, folder in folders.items()}
+    results = cli_many(jobs)
+    return {
+        key: Run(folders.get(key), before.get(key), r.returncode, r.stdout, r.stderr)
+        for key, r in results.items()
+    }
 
 
-def test_short_row_is_reported(cli, tiny_snapshot):
-    tiny_snapshot.replace_text(A, "mistralai,Mistral AI,FR,Test fixture\n", "mistralai,FR\n")
-    result = run_validate_unchanged(cli, tiny_snapshot)
-    assert_reported(result.stderr, Expect(A, 4, None, "has 2 fields; the header has 4"))
+@pytest.mark.parametrize("case", CASES, ids=lambda case: case.id)
+def test_bad_snapshot_is_reported_and_left_unchanged(case, cli_runs, tiny_snapshot, capsys):
+    if case.subprocess:
+        run = cli_runs[case.id]
+    else:
+        case.edit(tiny_snapshot)
+        before = tiny_snapshot.file_bytes()
+        code = cli_main(["validate", str(tiny_snapshot)])
+        out = capsys.readouterr()
+        run = Run(tiny_snapshot, before, code, out.out, out.err)
+    output = run.stdout + run.stderr
+    assert "Traceback" not in output, output
+    assert run.returncode == 1, output
+    assert run.stdout == ""
+    assert run.stderr.startswith(f"{run.folder}: {case.count} problem(s)"), run.stderr
+    assert "No file was changed" in run.stderr
+    assert run.folder.file_bytes() == run.before, "validate changed a file of the snapshot"
+    for expect in case.expected:
+        assert_reported(run.stderr, expect)
+    assert_problem_count(run.stderr, case.count)
 
 
-def test_invalid_json_descriptor_is_reported(cli, tiny_snapshot):
-    # Line 6 of the descriptor gets a second comma.
-    assert tiny_snapshot.text(D).splitlines()[5].strip() == '"kind": "test fixture",'
-    tiny_snapshot.replace_text(D, '"kind": "test fixture",', '"kind": "test fixture",,')
-    result = run_validate_unchanged(cli, tiny_snapshot)
-    assert_reported(result.stderr, Expect(D, 6, None, "is not valid JSON"))
-    assert_problem_count(result.stderr, 1)
+def test_cell_cases_locate_file_row_and_column():
+    """The brief's cell-level breaches all carry a row and a column."""
+    cell_level = [c for c in CASES if c.id not in NOT_CELL_LEVEL]
+    assert len(cell_level) >= 20
+    for case in cell_level:
+        for expect in case.expected:
+            assert expect.row is not None and expect.column is not None, case.id
 
 
-def test_descriptor_not_an_object_is_reported(cli, tiny_snapshot):
-    tiny_snapshot.write_text(D, "[1, 2, 3]\n")
-    result = run_validate_unchanged(cli, tiny_snapshot)
-    assert_reported(result.stderr, Expect(D, None, None, "must hold a JSON object"))
+NOT_CELL_LEVEL = {
+    "missing-file",
+    "ragged-row",
+    "invalid-json",
+    "several-problems",
+    "short-row",
+    "empty-file",
+    "descriptor-not-an-object",
+    "descriptor-missing-keys",
+}
 
 
-def test_descriptor_missing_keys_are_reported(cli, tiny_snapshot):
-    tiny_snapshot.replace_text(D, '"as_of": "2026-05-29",', "")
-    tiny_snapshot.replace_text(D, '"path": "authors.csv"', '"path": "people.csv"')
-    result = run_validate_unchanged(cli, tiny_snapshot)
-    assert_reported(result.stderr, Expect(D, None, "as_of", "is missing or empty"))
-    assert_reported(result.stderr, Expect(D, None, "resources", "has no resource for authors.csv"))
-    assert_problem_count(result.stderr, 2)
-
-
-def test_several_problems_are_all_reported_one_line_each(cli, tiny_snapshot):
-    tiny_snapshot.set_cell(W, 4, "tokens", "12.5")
-    tiny_snapshot.set_cell(W, 11, "week", "2026-05-26")
-    tiny_snapshot.set_cell(M, 5, "input_usd_per_mtok", "-1")
-    tiny_snapshot.set_cell(A, 2, "country", "XX")
-    (tiny_snapshot / D).unlink()
-    result = run_validate_unchanged(cli, tiny_snapshot)
-    expected = [
-        Expect(W, 4, "tokens", "'12.5' is not a non-negative whole number"),
-        Expect(W, 11, "week", "'2026-05-26' is not a Monday"),
-        Expect(M, 5, "input_usd_per_mtok", "'-1' is a negative price"),
-        Expect(A, 2, "country", "'XX' is not an ISO 3166-1 alpha-2 country code"),
-        Expect(D, None, None, "file not found"),
-    ]
-    for expect in expected:
-        assert_reported(result.stderr, expect)
-    assert_problem_count(result.stderr, len(expected))
-    # One line per problem: each location appears on exactly one line.
-    lines = _problem_lines(result.stderr)
-    for expect in expected:
+def test_several_problems_take_one_line_each(cli_runs):
+    lines = _problem_lines(cli_runs["several-problems"].stderr)
+    case = next(c for c in CASES if c.id == "several-problems")
+    assert len(lines) == len(case.expected)
+    for expect in case.expected:
         assert sum(line.startswith(f"{expect.location}: ") for line in lines) == 1, lines
+
+
+def test_missing_folder_is_reported(tmp_path, capsys):
+    missing = tmp_path / "nowhere"
+    assert cli_main(["validate", str(missing)]) == 1
+    assert f"{missing}: snapshot folder not found" in capsys.readouterr().err
+    assert not missing.exists()
 
 
 # -- valid snapshots ------------------------------------------------------------------------------
 
 
-def test_tiny_snapshot_is_valid(cli, tiny_snapshot):
-    before = tiny_snapshot.file_bytes()
-    result = cli("validate", str(tiny_snapshot))
-    assert result.returncode == 0, result.stderr
-    assert f"{tiny_snapshot}: the snapshot meets the data contract" in result.stdout
-    assert result.stderr == ""
-    assert tiny_snapshot.file_bytes() == before
+def test_tiny_snapshot_is_valid(cli_runs):
+    run = cli_runs["valid-tiny"]
+    assert run.returncode == 0, run.stderr
+    assert run.stdout == f"{run.folder}: the snapshot meets the data contract\n"
+    assert run.stderr == ""
+    assert run.folder.file_bytes() == run.before
 
 
-def test_committed_data_is_valid(cli):
-    result = cli("validate", str(DEFAULT_DATA_DIR))
-    assert result.returncode == 0, result.stderr
-    assert "the snapshot meets the data contract" in result.stdout
+def test_committed_data_is_valid(cli_runs):
+    run = cli_runs["committed-data"]
+    assert run.returncode == 0, run.stderr
+    assert run.stdout == f"{DEFAULT_DATA_DIR}: the snapshot meets the data contract\n"
 
 
 def test_check_snapshot_is_empty_for_valid_folders(tiny_snapshot):
@@ -361,23 +472,24 @@ def test_check_snapshot_is_empty_for_valid_folders(tiny_snapshot):
 # -- $TOKENRACE_DATA ------------------------------------------------------------------------------
 
 
-def test_env_var_points_validate_at_another_folder(cli, tiny_snapshot):
-    tiny_snapshot.set_cell(W, 9, "tokens", "-5")
-    result = cli("validate", env={DATA_ENV_VAR: str(tiny_snapshot)})
-    assert result.returncode == 1, result.stdout
-    assert result.stderr.startswith(f"{tiny_snapshot}: 1 problem(s)")
-    assert_reported(result.stderr, Expect(W, 9, "tokens", "'-5'"))
+def test_env_var_points_validate_at_another_folder(cli_runs):
+    run = cli_runs["env-bad"]
+    assert run.returncode == 1, run.stdout
+    assert run.stderr.startswith(f"{run.folder}: 1 problem(s)"), run.stderr
+    assert_reported(run.stderr, Expect(W, 9, "tokens", "'-5'"))
+    assert run.folder.file_bytes() == run.before
 
 
-def test_env_var_with_valid_folder(cli, tiny_snapshot):
-    result = cli("validate", env={DATA_ENV_VAR: str(tiny_snapshot)})
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith(f"{tiny_snapshot}: the snapshot meets")
+def test_env_var_with_valid_folder(cli_runs):
+    run = cli_runs["env-good"]
+    assert run.returncode == 0, run.stderr
+    assert run.stdout == f"{run.folder}: the snapshot meets the data contract\n"
 
 
-def test_explicit_path_beats_env_var(cli, tiny_snapshot, tmp_path):
-    result = cli("validate", str(tiny_snapshot), env={DATA_ENV_VAR: str(tmp_path / "nowhere")})
-    assert result.returncode == 0, result.stderr
+def test_explicit_path_beats_env_var(cli_runs):
+    run = cli_runs["path-beats-env"]
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith(f"{cli_runs['env-good'].folder}: the snapshot meets")
 
 
 def test_env_var_points_load_snapshot_at_another_folder(monkeypatch, tiny_snapshot):
@@ -431,17 +543,17 @@ def test_problems_are_listed_in_file_then_row_order(tiny_snapshot):
 
 
 @pytest.mark.xfail(strict=True, reason="bug: a non-list 'resources' crashes the validator")
-def test_descriptor_with_non_list_resources_is_reported(cli, tiny_snapshot):
+def test_descriptor_with_non_list_resources_is_reported(tiny_snapshot, capsys):
     tiny_snapshot.replace_text(D, '"resources": [', '"resources": 5, "unused": [')
-    result = run_validate_unchanged(cli, tiny_snapshot)
-    assert_reported(result.stderr, Expect(D, None, "resources", ""))
+    assert cli_main(["validate", str(tiny_snapshot)]) == 1
+    assert_reported(capsys.readouterr().err, Expect(D, None, "resources", ""))
 
 
 @pytest.mark.xfail(strict=True, reason="bug: a repeated header column is not reported")
-def test_repeated_header_column_is_reported(cli, tiny_snapshot):
+def test_repeated_header_column_is_reported(tiny_snapshot, capsys):
     tiny_snapshot.write_text(W, "week,model,tokens,tokens\n2026-05-11,other,1,1\n")
-    result = run_validate_unchanged(cli, tiny_snapshot)
-    assert_reported(result.stderr, Expect(W, 1, "tokens", ""))
+    assert cli_main(["validate", str(tiny_snapshot)]) == 1
+    assert_reported(capsys.readouterr().err, Expect(W, 1, "tokens", ""))
 
 
 @pytest.mark.xfail(strict=True, reason="bug: token counts beyond int64 pass validate, crash load")

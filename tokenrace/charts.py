@@ -5,23 +5,21 @@
 - Every figure carries a name, a caption, alt text and the source line.
 
 In the book build (``TOKENRACE_BOOK_BUILD=1``, set by ``_ext/tokenrace_book.py``), :func:`publish`
-writes the SVG and the chart's data (CSV) under ``_build/figures/`` and emits a MyST figure with
-its alt text, name and caption. In a live notebook it shows the chart and its caption directly.
+emits a MyST figure with its alt text, name and caption; the SVG and the chart's data (CSV) travel
+inside the notebook's output as data URIs, so a cached run never points at a file that is gone.
+In a live notebook it shows the chart and its caption directly.
 """
 
 from __future__ import annotations
 
-import hashlib
+import base64
 import io
 import os
-from pathlib import Path
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
-
-from tokenrace.paths import REPO_ROOT
 
 #: Okabe-Ito colours, fixed per origin group (colour-blind safe).
 ORIGIN_COLOURS: dict[str, str] = {
@@ -46,7 +44,6 @@ INK = "#222222"
 MUTED = "#555555"
 GRID = "#DDDDDD"
 
-FIGURES_DIR = REPO_ROOT / "_build" / "figures"
 BOOK_BUILD_ENV = "TOKENRACE_BOOK_BUILD"
 
 
@@ -138,26 +135,19 @@ def publish(
         display(SVG(svg))
         display(Markdown(f"**Figure ({name}).** {full_caption}"))
         return
-    FIGURES_DIR.mkdir(parents=True, exist_ok=True)
-    digest = hashlib.sha256(svg).hexdigest()[:12]
-    svg_path = FIGURES_DIR / f"{name}-{digest}.svg"
-    svg_path.write_bytes(svg)
     links = ""
     if data is not None:
         csv_text = data.to_csv(index=False, lineterminator="\n", float_format="%.6g")
-        csv_digest = hashlib.sha256(csv_text.encode()).hexdigest()[:12]
-        csv_path = FIGURES_DIR / f"{name}-{csv_digest}.csv"
-        csv_path.write_text(csv_text, encoding="utf-8")
-        links = f" {{download}}`Download the chart's data (CSV) <{_rel(csv_path)}>`"
-    alt_text = " ".join(alt.split()).replace("\n", " ")
+        href = "data:text/csv;base64," + base64.b64encode(csv_text.encode()).decode()
+        links = (
+            f' <a class="chart-data" download="{name}.csv" href="{href}">'
+            "Download the chart's data (CSV)</a>"
+        )
+    src = "data:image/svg+xml;base64," + base64.b64encode(svg).decode()
+    alt_text = " ".join(alt.split())
     display(
         Markdown(
-            f":::{{figure}} {_rel(svg_path)}\n:name: {name}\n:alt: {alt_text}\n:width: 100%\n\n"
+            f":::{{figure}} {src}\n:name: {name}\n:alt: {alt_text}\n:width: 100%\n\n"
             f"{full_caption}{links}\n:::\n"
         )
     )
-
-
-def _rel(path: Path) -> str:
-    """Path of a build file as seen from the notebook's folder (``chapters/``)."""
-    return "/" + path.relative_to(REPO_ROOT).as_posix()

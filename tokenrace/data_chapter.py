@@ -26,11 +26,11 @@ def coverage(snap: Snapshot) -> dict[str, object]:
     return {
         "first_week": f"{snap.weeks[0]:%Y-%m-%d}",
         "last_week": f"{snap.weeks[-1]:%Y-%m-%d}",
-        "weeks": int(len(snap.weeks)),
-        "models": int(len(listed)),
+        "weeks": len(snap.weeks),
+        "models": len(listed),
         "labs": int(listed["author"].nunique()),
         "countries": int(listed.loc[listed["country"] != "", "country"].nunique()),
-        "rows": int(len(snap.weekly)),
+        "rows": len(snap.weekly),
         "tokens_total_t": float(total.sum() / T),
         "other_min_pct": float(other_pct.min()),
         "other_max_pct": float(other_pct.max()),
@@ -59,7 +59,7 @@ def coverage_table(cov: dict[str, object]) -> pd.DataFrame:
 
 
 def anchor_checks(snap: Snapshot) -> pd.DataFrame:
-    """Every sourced anchor measured on the snapshot (see :func:`tokenrace.reconstruct.check_anchors`).
+    """Every sourced anchor measured on the snapshot (:func:`tokenrace.reconstruct.check_anchors`).
 
     Reads ``sources/anchors.csv`` beside the snapshot when present, else the committed one.
     """
@@ -71,14 +71,14 @@ def anchor_checks(snap: Snapshot) -> pd.DataFrame:
     extra = anchors.set_index("id")[["grade", "value", "unit", "source"]]
     checked = checked.join(extra, on="id")
     context = anchors[anchors["role"] == "context"]
-    checked.attrs["context"] = int(len(context))
+    checked.attrs["context"] = len(context)
     return checked
 
 
 def anchor_summary(checked: pd.DataFrame) -> dict[str, int]:
     """Counts of anchors used, knots, checks, passing, and context-only figures."""
     return {
-        "used": int(len(checked)),
+        "used": len(checked),
         "knots": int((checked["role"] == "knot").sum()),
         "checks": int((checked["role"] == "check").sum()),
         "ok": int(checked["ok"].sum()),
@@ -109,15 +109,35 @@ def plot_total_against_anchors(snap: Snapshot) -> None:
     markers = {"knot": ("o", "Sourced point"), "check": ("D", "Sourced check")}
     for role, (marker, label) in markers.items():
         rows = sourced[sourced["role"] == role]
-        ax.scatter(rows["week"], rows["value"] / 1000, marker=marker, s=46, zorder=3,
-                   color=charts.ORIGIN_COLOURS["us_closed"], label=label)
+        ax.scatter(
+            rows["week"],
+            rows["value"] / 1000,
+            marker=marker,
+            s=46,
+            zorder=3,
+            color=charts.ORIGIN_COLOURS["us_closed"],
+            label=label,
+        )
         if role == "check":
             for row in rows.itertuples():
-                ax.vlines(row.week, float(row.low) / 1000, float(row.high) / 1000,
-                          color=charts.ORIGIN_COLOURS["us_closed"], linewidth=1.5)
+                ax.vlines(
+                    row.week,
+                    float(row.low) / 1000,
+                    float(row.high) / 1000,
+                    color=charts.ORIGIN_COLOURS["us_closed"],
+                    linewidth=1.5,
+                )
     assumed = knots[knots["series"] == "all"]
-    ax.scatter(assumed["week"], assumed["billion_tokens"] / 1000, marker="o", s=46, zorder=3,
-               facecolor="white", edgecolor=charts.INK, label="Assumed knot")
+    ax.scatter(
+        assumed["week"],
+        assumed["billion_tokens"] / 1000,
+        marker="o",
+        s=46,
+        zorder=3,
+        facecolor="white",
+        edgecolor=charts.INK,
+        label="Assumed knot",
+    )
     ax.set_ylabel("Tokens per week (trillions)")
     ax.set_ylim(0, None)
     ax.legend(loc="upper left")
@@ -137,7 +157,9 @@ def plot_total_against_anchors(snap: Snapshot) -> None:
             f"with a dip around the turn of the year; {n_points} sourced totals lie on the line."
         ),
         as_of=snap.as_of,
-        data=pd.DataFrame({"week": total.index.strftime("%Y-%m-%d"), "tokens_trillions": total.values}),
+        data=pd.DataFrame(
+            {"week": total.index.strftime("%Y-%m-%d"), "tokens_trillions": total.values}
+        ),
     )
 
 
@@ -149,9 +171,18 @@ def plot_models_against_anchors(snap: Snapshot, checked: pd.DataFrame) -> None:
     fig, ax = charts.new_figure("Model figures: sourced against snapshot", height=4.6, width=6.4)
     low, high = rows[["sourced_b", "snapshot_b"]].min().min() / 1.5, rows["sourced_b"].max() * 1.5
     ax.plot([low, high], [low, high], color=charts.GRID, linewidth=2, zorder=1)
-    ax.text(high / 1.2, high / 1.2, "equal", ha="right", va="bottom", color=charts.MUTED, fontsize=9)
-    ax.scatter(rows["sourced_b"], rows["snapshot_b"], s=36, zorder=3,
-               color=charts.ORIGIN_COLOURS["cn_open"], edgecolor="white", linewidth=0.5)
+    ax.text(
+        high / 1.2, high / 1.2, "equal", ha="right", va="bottom", color=charts.MUTED, fontsize=9
+    )
+    ax.scatter(
+        rows["sourced_b"],
+        rows["snapshot_b"],
+        s=36,
+        zorder=3,
+        color=charts.ORIGIN_COLOURS["cn_open"],
+        edgecolor="white",
+        linewidth=0.5,
+    )
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("Sourced weekly tokens (billions)")
@@ -165,13 +196,18 @@ def plot_models_against_anchors(snap: Snapshot, checked: pd.DataFrame) -> None:
             "and week in the snapshot (vertical). Points on the diagonal are reproduced exactly."
         ),
         alt=(
-            f"Scatter plot of {len(rows)} sourced model figures, from {rows['sourced_b'].min():.0f} "
-            f"billion to {rows['sourced_b'].max():,.0f} billion tokens a week, all on the diagonal: "
-            f"the largest difference is {worst:.2f} %."
+            f"Scatter plot of {len(rows)} sourced model figures, from "
+            f"{rows['sourced_b'].min():.0f} billion to {rows['sourced_b'].max():,.0f} billion "
+            f"tokens a week, all on the diagonal: the largest difference is {worst:.2f} %."
         ),
         as_of=snap.as_of,
-        data=rows[["id", "subject", "week", "sourced_b", "snapshot_b"]].rename(
-            columns={"subject": "model", "sourced_b": "sourced_billion_tokens",
-                     "snapshot_b": "snapshot_billion_tokens"}
-        ).assign(week=lambda d: d["week"].dt.strftime("%Y-%m-%d")),
+        data=rows[["id", "subject", "week", "sourced_b", "snapshot_b"]]
+        .rename(
+            columns={
+                "subject": "model",
+                "sourced_b": "sourced_billion_tokens",
+                "snapshot_b": "snapshot_billion_tokens",
+            }
+        )
+        .assign(week=lambda d: d["week"].dt.strftime("%Y-%m-%d")),
     )
