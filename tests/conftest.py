@@ -106,7 +106,7 @@ class SnapshotFolder(os.PathLike):
 
     def add_column(self, name: str, column: str, value: str = "") -> None:
         rows = self.rows(name)
-        self.write_rows(name, [rows[0] + [column]] + [row + [value] for row in rows[1:]])
+        self.write_rows(name, [[*rows[0], column]] + [[*row, value] for row in rows[1:]])
 
 
 @pytest.fixture(autouse=True)
@@ -173,7 +173,9 @@ def run_tokenrace_many(
     suite fast: most of each run is the interpreter importing pandas and pandera.
     """
     with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
-        futures = {key: pool.submit(run_tokenrace, *args, env=env) for key, (args, env) in jobs.items()}
+        futures = {
+            key: pool.submit(run_tokenrace, *args, env=env) for key, (args, env) in jobs.items()
+        }
         return {key: future.result() for key, future in futures.items()}
 
 

@@ -13,8 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-
-from typing import TYPE_CHECKING
+from typing import Any
 
 import pytest
 
@@ -22,9 +21,6 @@ import tokenrace
 from tokenrace import Problem, SnapshotError, load_snapshot
 from tokenrace.cli import main as cli_main
 from tokenrace.paths import DATA_ENV_VAR, DEFAULT_DATA_DIR
-
-if TYPE_CHECKING:
-    from conftest import SnapshotFolder
 
 W, M, A, D = "weekly_tokens.csv", "models.csv", "authors.csv", "datapackage.json"
 
@@ -72,7 +68,7 @@ class Case:
     """A way to break the tiny snapshot and the problem lines validate must print for it."""
 
     id: str
-    edit: Callable[[SnapshotFolder], None]
+    edit: Callable[[Any], None]  # gets a conftest.SnapshotFolder
     expected: list[Expect]
     count: int  # the total number of problems reported
     #: Run through a real ``python -m tokenrace`` subprocess (else through ``cli.main`` in-process:
@@ -80,7 +76,7 @@ class Case:
     subprocess: bool = True
 
 
-def _add_qwen_model(f: SnapshotFolder) -> None:
+def _add_qwen_model(f) -> None:
     f.add_row(
         M,
         {
@@ -96,7 +92,7 @@ def _add_qwen_model(f: SnapshotFolder) -> None:
     )
 
 
-def _several_problems(f: SnapshotFolder) -> None:
+def _several_problems(f) -> None:
     f.set_cell(W, 4, "tokens", "12.5")
     f.set_cell(W, 11, "week", "2026-05-26")
     f.set_cell(M, 5, "input_usd_per_mtok", "-1")
@@ -104,13 +100,13 @@ def _several_problems(f: SnapshotFolder) -> None:
     (f / D).unlink()
 
 
-def _bad_json(f: SnapshotFolder) -> None:
+def _bad_json(f) -> None:
     # Line 6 of the descriptor gets a second comma.
     assert f.text(D).splitlines()[5].strip() == '"kind": "test fixture",'
     f.replace_text(D, '"kind": "test fixture",', '"kind": "test fixture",,')
 
 
-def _descriptor_missing_keys(f: SnapshotFolder) -> None:
+def _descriptor_missing_keys(f) -> None:
     f.replace_text(D, '"as_of": "2026-05-29",', "")
     f.replace_text(D, '"path": "authors.csv"', '"path": "people.csv"')
 
@@ -351,7 +347,7 @@ CASES = [
 
 @dataclass
 class Run:
-    folder: SnapshotFolder
+    folder: Any  # conftest.SnapshotFolder
     before: dict[str, bytes]  # every file's bytes just before validate ran
     returncode: int
     stdout: str
@@ -539,24 +535,21 @@ def test_problems_are_listed_in_file_then_row_order(tiny_snapshot):
     assert [(p.file, p.row) for p in problems] == [(W, 3), (W, 12), (A, 5)]
 
 
-# -- known bugs (see the test report); strict xfail flips to a failure once they are fixed ---------
+# -- inputs that once crashed the validator or the loader ---------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a non-list 'resources' crashes the validator")
 def test_descriptor_with_non_list_resources_is_reported(tiny_snapshot, capsys):
     tiny_snapshot.replace_text(D, '"resources": [', '"resources": 5, "unused": [')
     assert cli_main(["validate", str(tiny_snapshot)]) == 1
     assert_reported(capsys.readouterr().err, Expect(D, None, "resources", ""))
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a repeated header column is not reported")
 def test_repeated_header_column_is_reported(tiny_snapshot, capsys):
     tiny_snapshot.write_text(W, "week,model,tokens,tokens\n2026-05-11,other,1,1\n")
     assert cli_main(["validate", str(tiny_snapshot)]) == 1
     assert_reported(capsys.readouterr().err, Expect(W, 1, "tokens", ""))
 
 
-@pytest.mark.xfail(strict=True, reason="bug: token counts beyond int64 pass validate, crash load")
 def test_token_count_too_large_for_int64_is_reported(tiny_snapshot):
     tiny_snapshot.set_cell(W, 9, "tokens", str(2**63))
     with pytest.raises(SnapshotError) as info:
@@ -564,10 +557,17 @@ def test_token_count_too_large_for_int64_is_reported(tiny_snapshot):
     assert [(p.file, p.row, p.column) for p in info.value.problems] == [(W, 9, "tokens")]
 
 
-@pytest.mark.xfail(strict=True, reason="bug: rows are CSV record numbers, not line numbers")
 def test_row_is_the_line_number_after_a_multiline_field(tiny_snapshot):
     tiny_snapshot.replace_text(M, '"Test fixture, quoted"', '"Test fixture,\nquoted"')
     tiny_snapshot.set_cell(M, 5, "open_weights", "maybe")  # 5th record, now on line 6
     assert tiny_snapshot.text(M).splitlines()[5].startswith("openrouter/test-alpha,")
     problems = tokenrace.check_snapshot(tiny_snapshot)
     assert [(p.file, p.row, p.column) for p in problems] == [(M, 6, "open_weights")]
+
+
+def test_unclosed_quote_before_a_long_tail_is_reported(tiny_snapshot, capsys):
+    # An unclosed quote swallows the rest of the file into one field; in a big file that field
+    # passes the csv module's field size limit and the reader raises csv.Error.
+    tiny_snapshot.write_text(A, tiny_snapshot.text(A) + 'qwen,"Qwen,CN,s\n' + "x" * 200_000 + "\n")
+    assert cli_main(["validate", str(tiny_snapshot)]) == 1
+    assert_reported(capsys.readouterr().err, Expect(A, 6, None, ""))

@@ -10,6 +10,9 @@ prices are USD per million tokens.
 
 from __future__ import annotations
 
+import re
+from datetime import datetime
+
 import pandas as pd
 import pandera.pandas as pa
 
@@ -50,6 +53,15 @@ def parse_dates(text: pd.Series) -> pd.Series:
     return pd.to_datetime(shaped, format="%Y-%m-%d", errors="coerce")
 
 
+def is_iso_date_or_datetime(text: str) -> bool:
+    """True for an ISO date (YYYY-MM-DD) or an ISO date-time such as 2026-05-29T02:00:00Z."""
+    try:
+        pd.Timestamp(datetime.fromisoformat(text.replace("Z", "+00:00")))
+    except ValueError:
+        return False
+    return bool(re.match(ISO_DATE_RE, text))
+
+
 def _is_iso_date(text: pd.Series) -> pd.Series:
     return parse_dates(text).notna()
 
@@ -69,8 +81,13 @@ def _follows_previous_week(text: pd.Series) -> pd.Series:
     return ~dates.isin(set(gap_after))
 
 
+#: Largest token count a snapshot may hold (int64).
+MAX_TOKENS = 2**63 - 1
+
+
 def _non_negative_integer(text: pd.Series) -> pd.Series:
-    return text.str.fullmatch(r"\d+")
+    whole = text.str.fullmatch(r"\d+")
+    return whole & text.where(whole, "0").map(int).le(MAX_TOKENS)
 
 
 def _empty_or_non_negative_decimal(text: pd.Series) -> pd.Series:
@@ -125,7 +142,10 @@ def weekly_schema(frame: pd.DataFrame, models: pd.DataFrame | None) -> pa.DataFr
             ),
             "model": _text(*model_checks),
             "tokens": _text(
-                _check(_non_negative_integer, "is not a non-negative whole number of tokens"),
+                _check(
+                    _non_negative_integer,
+                    "is not a non-negative whole number of tokens (at most 2^63 - 1)",
+                ),
             ),
         },
         strict=True,

@@ -95,28 +95,55 @@ def fingerprint(folder: str | os.PathLike[str] | None = None) -> str:
     return digest.hexdigest()
 
 
+class _UnreadableCsv(ValueError):
+    def __init__(self, line: int, reason: str):
+        super().__init__(reason)
+        self.line = line
+
+
+def _read_records(handle) -> list[tuple[int, list[str]]]:
+    """CSV records with the line number each starts on (a quoted field may span lines)."""
+    reader = csv.reader(handle)
+    records = []
+    while True:
+        start = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return records
+        except csv.Error as err:
+            raise _UnreadableCsv(start, str(err)) from None
+        records.append((start, row))
+
+
 def _read_csv(root: Path, name: str) -> tuple[pd.DataFrame | None, list[Problem]]:
     path = root / name
     if not path.is_file():
         return None, [Problem(name, None, None, f"file not found in {root}")]
     try:
         with path.open(newline="", encoding="utf-8") as handle:
-            rows = list(csv.reader(handle))
+            records = _read_records(handle)
     except UnicodeDecodeError as err:
         return None, [Problem(name, None, None, f"is not UTF-8 text ({err.reason})")]
-    if not rows:
+    except _UnreadableCsv as err:
+        return None, [Problem(name, err.line, None, f"is not readable CSV: {err}")]
+    if not records:
         return None, [Problem(name, 1, None, "is empty: expected a header row")]
-    header, body = rows[0], rows[1:]
-    problems = []
-    for line, row in enumerate(body, start=2):
-        if len(row) != len(header):
-            problems.append(
-                Problem(name, line, None, f"has {len(row)} fields; the header has {len(header)}")
-            )
+    (_, header), body = records[0], records[1:]
+    repeated = sorted({column for column in header if header.count(column) > 1})
+    if repeated:
+        return None, [
+            Problem(name, 1, column, "appears more than once in the header") for column in repeated
+        ]
+    problems = [
+        Problem(name, line, None, f"has {len(row)} fields; the header has {len(header)}")
+        for line, row in body
+        if len(row) != len(header)
+    ]
     if problems:
         return None, problems
-    frame = pd.DataFrame(body, columns=header, dtype=str)
-    frame.index = pd.RangeIndex(2, 2 + len(frame))  # index = line number in the file
+    frame = pd.DataFrame([row for _, row in body], columns=header, dtype=str)
+    frame.index = pd.Index([line for line, _ in body])  # index = line number in the file
     return frame, []
 
 
@@ -164,9 +191,16 @@ def _descriptor_problems(root: Path) -> tuple[dict[str, Any] | None, list[Proble
         if not meta.get(key):
             problems.append(Problem(name, None, key, "is missing or empty"))
     as_of = str(meta.get("as_of", ""))
-    if as_of and pd.isna(c.parse_dates(pd.Series([as_of[:10]])).iloc[0]):
+    if as_of and not c.is_iso_date_or_datetime(as_of):
         problems.append(Problem(name, None, "as_of", f"{as_of!r} is not an ISO date"))
-    described = {r.get("path") for r in meta.get("resources", []) if isinstance(r, dict)}
+    resources = meta.get("resources", [])
+    if not isinstance(resources, list):
+        problems.append(Problem(name, None, "resources", "must be a list of resource objects"))
+        resources = []
+    for key in ("licenses", "sources"):
+        if meta.get(key) and not isinstance(meta[key], list):
+            problems.append(Problem(name, None, key, "must be a list"))
+    described = {r.get("path") for r in resources if isinstance(r, dict)}
     for csv_name in (c.WEEKLY_FILE, c.MODELS_FILE, c.AUTHORS_FILE):
         if csv_name not in described:
             problems.append(Problem(name, None, "resources", f"has no resource for {csv_name}"))
