@@ -4,10 +4,11 @@ It does three things when a build starts (Sphinx ``config-inited``):
 
 1. **Snapshot check.** Validates the snapshot in use (``$TOKENRACE_DATA`` or ``data/``) and stops
    the build with the validator's messages, before any notebook runs, if it breaks the contract.
-2. **Data-keyed execution cache.** jupyter-cache hashes code cells only, so a data change would
-   otherwise leave stale numbers. The cache folder is keyed by the snapshot's fingerprint, and
-   the fingerprint is an "env" config value: a different snapshot re-reads and re-executes every
-   notebook, and returning to an earlier snapshot reuses its cache.
+2. **Data-keyed execution cache.** jupyter-cache hashes code cells only, so a data change (or a
+   change to the ``tokenrace`` package the cells call) would otherwise leave stale numbers. The
+   cache folder is keyed by the snapshot's fingerprint and the package's source, and the key is an
+   "env" config value: a different snapshot re-reads and re-executes every notebook, and
+   returning to an earlier snapshot reuses its cache.
 3. **Repository and launch links from the checkout.** The repository URL comes from
    ``git remote get-url origin`` and the branch from the current checkout, so a fork builds its
    own links. With no usable remote the book builds without repository and launch buttons and
@@ -16,6 +17,7 @@ It does three things when a build starts (Sphinx ``config-inited``):
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import subprocess
@@ -26,6 +28,7 @@ from sphinx.config import Config
 from sphinx.errors import ConfigError
 from sphinx.util import logging
 
+import tokenrace
 from tokenrace import check_snapshot, fingerprint, snapshot_dir
 from tokenrace.charts import BOOK_BUILD_ENV
 
@@ -106,10 +109,23 @@ def _check_snapshot(config: Config, build_dir: Path) -> None:
             f"Check it with: python -m tokenrace validate {folder}"
         )
     digest = fingerprint(folder)
-    config.tokenrace_data_fingerprint = digest
+    code = package_fingerprint()
+    key = hashlib.sha256(f"{digest}:{code}".encode()).hexdigest()[:16]
+    config.tokenrace_data_fingerprint = key
     base = Path(config.nb_execution_cache_path or build_dir / ".jupyter_cache")
-    config.nb_execution_cache_path = str(base / f"data-{digest[:16]}")
-    LOG.info(f"[tokenrace] snapshot {folder} (fingerprint {digest[:16]})")
+    config.nb_execution_cache_path = str(base / f"data-{key}")
+    LOG.info(
+        f"[tokenrace] snapshot {folder} (data {digest[:16]}, package code {code[:16]}): "
+        f"execution cache {key}"
+    )
+
+
+def package_fingerprint() -> str:
+    """SHA-256 over the source of the ``tokenrace`` package, so a code change re-executes too."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(tokenrace.__file__).parent.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
 
 
 def _on_config_inited(app: Sphinx, config: Config) -> None:

@@ -40,6 +40,7 @@ COUNTRY_COLOURS: dict[str, str] = {
     "DE": "#009E73",
     "": "#999999",
 }
+WIDTH, HEIGHT = 6.0, 4.2
 INK = "#222222"
 MUTED = "#555555"
 GRID = "#DDDDDD"
@@ -56,11 +57,11 @@ def apply_style() -> None:
     """Set matplotlib's rcParams to the house style (deterministic, lean SVG)."""
     mpl.rcParams.update(
         {
-            "figure.figsize": (7.2, 4.2),
+            "figure.figsize": (WIDTH, HEIGHT),
             "figure.dpi": 100,
             "font.family": "DejaVu Sans",
-            "font.size": 11,
-            "axes.titlesize": 13,
+            "font.size": 12,
+            "axes.titlesize": 14,
             "axes.titleweight": "bold",
             "axes.titlelocation": "left",
             "axes.labelcolor": INK,
@@ -85,13 +86,42 @@ def apply_style() -> None:
 
 
 def new_figure(
-    title: str, *, nrows: int = 1, ncols: int = 1, height: float = 4.2, width: float = 7.2
+    title: str, *, nrows: int = 1, ncols: int = 1, height: float = HEIGHT, width: float = WIDTH
 ):
-    """A figure and its axes in the house style, with the title set on the figure."""
+    """A figure and its axes in the house style, with the title set on the figure.
+
+    The default size (6 × 4.2 inches, 12 pt text) keeps text readable when a phone scales the
+    figure down to its screen width.
+    """
     apply_style()
     fig, axes = plt.subplots(nrows, ncols, figsize=(width, height), layout="constrained")
-    fig.suptitle(title, x=0.01, ha="left", fontsize=13, fontweight="bold")
+    fig.suptitle(title, x=0.01, ha="left", fontsize=14, fontweight="bold")
     return fig, axes
+
+
+def direct_labels(ax, ends: dict[str, float], colours: dict[str, str], x, min_gap: float) -> None:
+    """Label lines or bands at their right end, nudged apart so no two labels overlap.
+
+    ``ends`` maps each label to the y value where it belongs; ``min_gap`` is in data units.
+    """
+    placed: list[tuple[str, float]] = []
+    for label, y in sorted(ends.items(), key=lambda item: item[1]):
+        if placed and y - placed[-1][1] < min_gap:
+            y = placed[-1][1] + min_gap
+        placed.append((label, y))
+    for label, y in placed:
+        ax.annotate(
+            label,
+            xy=(x, y),
+            xytext=(6, 0),
+            textcoords="offset points",
+            va="center",
+            ha="left",
+            fontsize=10.5,
+            color=colours.get(label, INK),
+            fontweight="bold",
+            annotation_clip=False,
+        )
 
 
 def add_source(fig: Figure, as_of: str) -> None:
@@ -147,7 +177,6 @@ def publish(
     alt_text = " ".join(alt.split())
     display(
         Markdown(
-            f":::{{figure}} {src}\n:name: {name}\n:alt: {alt_text}\n:width: 100%\n\n"
-            f"{full_caption}{links}\n:::\n"
+            f":::{{figure}} {src}\n:name: {name}\n:alt: {alt_text}\n\n{full_caption}{links}\n:::\n"
         )
     )

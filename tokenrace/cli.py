@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import date
 from pathlib import Path
 
 from tokenrace.paths import DATA_ENV_VAR, DEFAULT_DATA_DIR, snapshot_dir
@@ -41,6 +42,41 @@ def _reconstruct(args: argparse.Namespace) -> int:
     return 0
 
 
+def _fetch(args: argparse.Namespace) -> int:
+    from tokenrace.fetch import FetchError, FetchInterrupted, FetchSettings, fetch_snapshot
+
+    try:
+        settings = FetchSettings.from_env()
+        result = fetch_snapshot(
+            args.start,
+            args.end,
+            args.out,
+            settings=settings,
+            resume=args.resume,
+            authors=args.authors,
+            fold_unlisted=args.fold_unlisted,
+            log=_progress,
+        )
+    except FetchInterrupted as err:
+        print(f"fetch: {err}", file=sys.stderr)
+        return 130
+    except FetchError as err:
+        print(f"fetch: {err}", file=sys.stderr)
+        return 1
+    print(
+        f"wrote {result.path}: {len(result.weeks)} weeks, {result.models} models, "
+        f"as of {result.as_of} ({result.requests} request(s), {result.reused} raw file(s) reused)"
+    )
+    return 0
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO date (YYYY-MM-DD)") from None
+
+
 def _progress(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
@@ -67,6 +103,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     reconstruct.add_argument("--out", type=Path, default=DEFAULT_DATA_DIR, help="snapshot folder")
     reconstruct.set_defaults(run=_reconstruct)
+
+    fetch = commands.add_parser(
+        "fetch",
+        help="write a new snapshot folder from OpenRouter's Data API and models API",
+        description="Needs $OPENROUTER_API_KEY; $OPENROUTER_BASE_URL overrides the API address. "
+        "Rules and the resume cache: see tokenrace/fetch.py.",
+    )
+    fetch.add_argument("--start", type=_iso_date, required=True, help="first day (UTC)")
+    fetch.add_argument("--end", type=_iso_date, required=True, help="last day (UTC), included")
+    fetch.add_argument("--out", type=Path, required=True, help="snapshot folder to write")
+    fetch.add_argument("--resume", action="store_true", help="reuse raw responses already on disk")
+    fetch.add_argument(
+        "--authors", type=Path, help="authors.csv with each author's country (default: see docs)"
+    )
+    fetch.add_argument(
+        "--fold-unlisted",
+        action="store_true",
+        help="count models the models API does not list in 'other' instead of stopping",
+    )
+    fetch.set_defaults(run=_fetch)
     return parser
 
 

@@ -95,3 +95,58 @@ def shares_by(snap: Snapshot, column: str) -> pd.DataFrame:
     """Percent of all tokens in each week for each value of a model attribute."""
     tokens = tokens_by(snap, column)
     return tokens.div(tokens.sum(axis=1), axis=0) * 100
+
+
+def last_weeks(snap: Snapshot, n: int) -> pd.DatetimeIndex:
+    """The final ``n`` weeks of the snapshot (Mondays)."""
+    return snap.weeks[-n:]
+
+
+def first_weeks(snap: Snapshot, n: int) -> pd.DatetimeIndex:
+    """The first ``n`` weeks of the snapshot (Mondays)."""
+    return snap.weeks[:n]
+
+
+def top_models(snap: Snapshot, weeks: pd.DatetimeIndex, n: int = 10) -> pd.DataFrame:
+    """The ``n`` most-used listed models over ``weeks`` (the long tail excluded), ranked.
+
+    Columns: ``rank``, ``model``, ``name``, ``lab``, ``country``, ``open_weights``, ``group``,
+    ``tokens`` (summed over the weeks) and ``share_pct`` (of every token in those weeks).
+    """
+    rows = snap.weekly[snap.weekly["week"].isin(weeks)]
+    total = rows["tokens"].sum()
+    summed = rows[rows["model"] != c.OTHER].groupby("model")["tokens"].sum()
+    top = summed.sort_values(ascending=False, kind="stable").head(n)
+    attrs = model_attributes(snap).loc[top.index]
+    out = attrs[["name", "lab", "country", "open_weights", "group"]].copy()
+    out["tokens"] = top.astype("int64")
+    out["share_pct"] = top / total * 100
+    out.insert(0, "rank", range(1, len(out) + 1))
+    return out.rename_axis("model").reset_index()
+
+
+def lab_tokens(snap: Snapshot) -> pd.DataFrame:
+    """Tokens per week (rows) and lab (columns); the long tail is the column "Other models"."""
+    return tokens_by(snap, "lab")
+
+
+def china_share(snap: Snapshot) -> pd.Series:
+    """Percent of all tokens each week from models made in China (open and closed weights)."""
+    shares = shares_by(snap, "country")
+    return shares["CN"] if "CN" in shares else pd.Series(0.0, index=shares.index)
+
+
+def essay_split(snap: Snapshot, weeks: pd.DatetimeIndex, top_n: int | None = None) -> pd.Series:
+    """The essay's three-way split (percent) of the tokens in ``weeks``.
+
+    Keys of :data:`ESSAY_SPLIT`. With ``top_n``, the denominator is the ``top_n`` most-used
+    models of those weeks only (as press figures use), not every token.
+    """
+    rows = snap.weekly[snap.weekly["week"].isin(weeks)]
+    summed = rows.groupby("model")["tokens"].sum()
+    if top_n is not None:
+        summed = summed.drop(c.OTHER, errors="ignore").sort_values(ascending=False).head(top_n)
+    groups = model_attributes(snap).loc[summed.index, "group"]
+    keyed = groups.where(groups.isin(["cn_open", "us_closed"]), "rest")
+    shares = summed.groupby(keyed).sum() / summed.sum() * 100
+    return shares.reindex(list(ESSAY_SPLIT), fill_value=0.0)
