@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from bookbuild import TEST_REMOTE, Build, build_book, copy_tree
 
 from tokenrace.paths import DATA_ENV_VAR, DEFAULT_DATA_DIR, REPO_ROOT
 
@@ -189,3 +190,13 @@ def cli():
 def cli_many():
     """Run many ``python -m tokenrace`` subprocesses side by side (:func:`run_tokenrace_many`)."""
     return run_tokenrace_many
+
+
+@pytest.fixture(scope="session")
+def book(tmp_path_factory: pytest.TempPathFactory) -> Build:
+    """The whole book, built once with the strict flags from a checkout with a GitHub remote."""
+    src = copy_tree(tmp_path_factory.mktemp("book") / "src", remote=TEST_REMOTE)
+    built = build_book(src)
+    if built.returncode != 0:
+        pytest.fail(f"strict book build failed (exit {built.returncode}):\n{built.log[-6000:]}")
+    return built

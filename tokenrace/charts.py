@@ -21,6 +21,8 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
 
+from tokenrace.snapshot import Snapshot
+
 #: Okabe-Ito colours, fixed per origin group (colour-blind safe).
 ORIGIN_COLOURS: dict[str, str] = {
     "cn_open": "#D55E00",  # vermillion
@@ -48,9 +50,13 @@ GRID = "#DDDDDD"
 BOOK_BUILD_ENV = "TOKENRACE_BOOK_BUILD"
 
 
-def source_line(as_of: str) -> str:
-    """The citation OpenRouter's CC BY 4.0 licence requires, for this snapshot."""
-    return f"Source: OpenRouter (openrouter.ai/rankings), representative snapshot as of {as_of}"
+def source_line(snap: Snapshot) -> str:
+    """The citation OpenRouter's CC BY 4.0 licence requires, with the snapshot's date.
+
+    A representative (reconstructed) snapshot says so; a fetched one cites the rankings as is.
+    """
+    kind = "representative snapshot " if snap.meta.get("kind") == "representative" else ""
+    return f"Source: OpenRouter (openrouter.ai/rankings), {kind}as of {snap.as_of}"
 
 
 def apply_style() -> None:
@@ -124,9 +130,9 @@ def direct_labels(ax, ends: dict[str, float], colours: dict[str, str], x, min_ga
         )
 
 
-def add_source(fig: Figure, as_of: str) -> None:
+def add_source(fig: Figure, snap: Snapshot) -> None:
     """Write the source line under the chart."""
-    fig.text(0.01, -0.01, source_line(as_of), ha="left", va="top", fontsize=8.5, color=MUTED)
+    fig.text(0.01, -0.01, source_line(snap), ha="left", va="top", fontsize=8.5, color=MUTED)
 
 
 def svg_bytes(fig: Figure) -> bytes:
@@ -147,7 +153,7 @@ def publish(
     name: str,
     caption: str,
     alt: str,
-    as_of: str,
+    snap: Snapshot,
     data: pd.DataFrame | None = None,
 ) -> None:
     """Show a finished chart with its caption, alt text and source line.
@@ -157,10 +163,10 @@ def publish(
     """
     from IPython.display import SVG, Markdown, display
 
-    add_source(fig, as_of)
+    add_source(fig, snap)
     svg = svg_bytes(fig)
     plt.close(fig)
-    full_caption = f"{caption} {source_line(as_of)}."
+    full_caption = f"{caption} {source_line(snap)}."
     if not in_book_build():
         display(SVG(svg))
         display(Markdown(f"**Figure ({name}).** {full_caption}"))

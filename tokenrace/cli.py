@@ -1,4 +1,4 @@
-"""Command line: ``python -m tokenrace validate [PATH]`` and ``python -m tokenrace reconstruct``.
+"""Command line: ``python -m tokenrace validate [PATH]``, ``reconstruct`` and ``fetch``.
 
 Every command prints plain messages and exits non-zero on failure; none prints a traceback for a
 problem in the data.
@@ -110,12 +110,22 @@ def build_parser() -> argparse.ArgumentParser:
         description="Needs $OPENROUTER_API_KEY; $OPENROUTER_BASE_URL overrides the API address. "
         "Rules and the resume cache: see tokenrace/fetch.py.",
     )
-    fetch.add_argument("--start", type=_iso_date, required=True, help="first day (UTC)")
-    fetch.add_argument("--end", type=_iso_date, required=True, help="last day (UTC), included")
-    fetch.add_argument("--out", type=Path, required=True, help="snapshot folder to write")
+    fetch.add_argument(
+        "--start", type=_iso_date, required=True, metavar="DATE", help="first day (UTC)"
+    )
+    fetch.add_argument(
+        "--end", type=_iso_date, required=True, metavar="DATE", help="last day (UTC), included"
+    )
+    fetch.add_argument(
+        "--out", type=Path, required=True, metavar="PATH", help="snapshot folder to write"
+    )
     fetch.add_argument("--resume", action="store_true", help="reuse raw responses already on disk")
     fetch.add_argument(
-        "--authors", type=Path, help="authors.csv with each author's country (default: see docs)"
+        "--authors",
+        type=Path,
+        metavar="FILE",
+        help="authors.csv giving each author's country (default: PATH/authors.csv if it "
+        "exists, else data/authors.csv)",
     )
     fetch.add_argument(
         "--fold-unlisted",

@@ -58,14 +58,15 @@ def coverage_table(cov: dict[str, object]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["", "Value"]).set_index("")
 
 
-def anchor_checks(snap: Snapshot) -> pd.DataFrame:
+def anchor_checks(snap: Snapshot) -> pd.DataFrame | None:
     """Every sourced anchor measured on the snapshot (:func:`tokenrace.reconstruct.check_anchors`).
 
-    Reads ``sources/anchors.csv`` beside the snapshot when present, else the committed one.
+    Only a reconstructed snapshot has anchors: ``sources/anchors.csv`` beside its files, or the
+    committed snapshot itself. Returns None for any other snapshot (a fetched one, say).
     """
     sources = snap.path / "sources"
     if not (sources / "anchors.csv").is_file():
-        sources = rc.DEFAULT_DATA_DIR / "sources"
+        return None
     anchors, _ = rc.read_sources(sources)
     checked = rc.check_anchors(snap.weekly, anchors, recut.model_attributes(snap))
     extra = anchors.set_index("id")[["grade", "value", "unit", "source"]]
@@ -73,6 +74,27 @@ def anchor_checks(snap: Snapshot) -> pd.DataFrame:
     context = anchors[anchors["role"] == "context"]
     checked.attrs["context"] = len(context)
     return checked
+
+
+def reconstruction_summary(snap: Snapshot, checked: pd.DataFrame | None):
+    """A paragraph (Markdown) on how closely the snapshot meets its sourced anchors."""
+    from IPython.display import Markdown
+
+    if checked is None:
+        kind = snap.meta.get("kind", "snapshot")
+        return Markdown(
+            f"The snapshot in use (*{snap.meta.get('title', snap.path.name)}*, {kind}) was not "
+            "reconstructed from anchors, so there are no sourced figures to check it against."
+        )
+    n = anchor_summary(checked)
+    return Markdown(
+        f"Of the **{n['used']}** sourced figures the reconstruction uses, **{n['knots']}** are "
+        f"points the series pass through and **{n['checks']}** are checks the result must meet "
+        f"(a range, a share, a ranking). **{n['ok']}** of {n['used']} hold. A further "
+        f"**{n['context']}** figures are recorded for context only, each with a note saying why "
+        "it is not reproduced (most fall outside the window, or disagree with a better-graded "
+        "figure)."
+    )
 
 
 def anchor_summary(checked: pd.DataFrame) -> dict[str, int]:
@@ -102,7 +124,7 @@ def anchor_table(checked: pd.DataFrame) -> pd.DataFrame:
 def plot_total_against_anchors(snap: Snapshot) -> None:
     """Line: weekly platform total (T tokens), with the sourced totals as points."""
     total = recut.weekly_total(snap) / T
-    anchors, knots = rc.read_sources(rc.DEFAULT_DATA_DIR / "sources")
+    anchors, knots = rc.read_sources(snap.path / "sources")
     sourced = anchors[(anchors["kind"] == "total") & anchors["week"].isin(total.index)]
     fig, ax = charts.new_figure("Platform total against its sources")
     ax.plot(total.index, total.to_numpy(), color=charts.INK, linewidth=2, label="Reconstructed")
@@ -156,7 +178,7 @@ def plot_total_against_anchors(snap: Snapshot) -> None:
             f"{total.index[-1]:%d %B %Y}, rising from {first:.1f} trillion to {last:.1f} trillion, "
             f"with a dip around the turn of the year; {n_points} sourced totals lie on the line."
         ),
-        as_of=snap.as_of,
+        snap=snap,
         data=pd.DataFrame(
             {"week": total.index.strftime("%Y-%m-%d"), "tokens_trillions": total.values}
         ),
@@ -200,7 +222,7 @@ def plot_models_against_anchors(snap: Snapshot, checked: pd.DataFrame) -> None:
             f"{rows['sourced_b'].min():.0f} billion to {rows['sourced_b'].max():,.0f} billion "
             f"tokens a week, all on the diagonal: the largest difference is {worst:.2f} %."
         ),
-        as_of=snap.as_of,
+        snap=snap,
         data=rows[["id", "subject", "week", "sourced_b", "snapshot_b"]]
         .rename(
             columns={

@@ -80,7 +80,7 @@ def race_total(snap: Snapshot) -> None:
             f"{total.index[-1]:%d %B %Y}, {last / first:.0f} times as much, with a dip around the "
             "turn of the year and the steepest climb from February 2026."
         ),
-        as_of=snap.as_of,
+        snap=snap,
         data=pd.DataFrame({"week": _weeks_text(total.index), "tokens_trillions": total.values}),
     )
 
@@ -127,7 +127,7 @@ def their_chart(snap: Snapshot) -> None:
                 for lab in pair
             )
         ),
-        as_of=snap.as_of,
+        snap=snap,
         data=pd.DataFrame(
             {"week": _weeks_text(labs.index)}
             | {f"{lab.lower()}_tokens_trillions": labs[lab].to_numpy() for lab in pair}
@@ -190,7 +190,7 @@ def our_way(snap: Snapshot) -> None:
             + ", ".join(f"{c} {ends[c]:.1f} T ({share[c]:.0f} %)" for c in blocks)
             + "."
         ),
-        as_of=snap.as_of,
+        snap=snap,
         data=blocks.reset_index()
         .assign(week=lambda d: d["week"].dt.strftime("%Y-%m-%d"))
         .rename(columns=lambda c: c if c == "week" else f"{c} (tokens, trillions)"),
@@ -276,7 +276,7 @@ def labs_stacked(snap: Snapshot, n_labs: int = 9) -> None:
             + ", ".join(f"{lab} ({final[lab]:.1f} T)" for lab in final.index[1:4])
             + f", out of {ends.sum():.1f} trillion in all."
         ),
-        as_of=snap.as_of,
+        snap=snap,
         data=stack.reset_index()
         .assign(week=lambda d: d["week"].dt.strftime("%Y-%m-%d"))
         .rename(columns=lambda c: c if c == "week" else f"{c} (tokens, trillions)"),
@@ -336,7 +336,7 @@ def price_and_usage(snap: Snapshot, n: int = 12) -> None:
             )
             + "."
         ),
-        as_of=snap.as_of,
+        snap=snap,
         data=pd.DataFrame(
             {
                 "model": top.index,
@@ -388,7 +388,7 @@ def origin_share_area(snap: Snapshot) -> None:
             + ", ".join(f"{recut.ORIGIN_GROUPS[g]} {ends[g]:.0f} %" for g in order if ends[g] >= 1)
             + "."
         ),
-        as_of=snap.as_of,
+        snap=snap,
         data=shares.rename(columns=lambda g: f"{recut.ORIGIN_GROUPS[g]} (% of tokens)")
         .reset_index()
         .assign(week=lambda d: d["week"].dt.strftime("%Y-%m-%d")),
@@ -463,7 +463,7 @@ def essay_split_chart(snap: Snapshot) -> None:
             f"only: China open-weight {top['cn_open']:.0f} %, US frontier "
             f"{top['us_closed']:.0f} %, the rest {top['rest']:.0f} %."
         ),
-        as_of=snap.as_of,
+        snap=snap,
         data=pd.DataFrame(rows)
         .T.rename(columns=lambda k: f"{recut.ESSAY_SPLIT[k]} (%)")
         .rename_axis("denominator")
@@ -536,7 +536,7 @@ def cost_vs_usage(snap: Snapshot) -> None:
             + ", ".join(f"{r.name} ${r.blended_usd_per_mtok:.2f}" for r in gemma.itertuples())
             + "."
         ),
-        as_of=snap.as_of,
+        snap=snap,
         data=pd.DataFrame(
             {
                 "model": table.index,
@@ -580,7 +580,7 @@ def price_by_origin(snap: Snapshot) -> pd.DataFrame:
             )
             + " per million tokens."
         ),
-        as_of=snap.as_of,
+        snap=snap,
         data=by_group.assign(origin=[recut.ORIGIN_GROUPS[g] for g in by_group.index])[
             ["origin", "usd_per_mtok", "priced_tokens", "unpriced_tokens", "models"]
         ].rename(
@@ -646,7 +646,7 @@ def spend_vs_tokens(snap: Snapshot) -> pd.DataFrame:
             )
             + "."
         ),
-        as_of=snap.as_of,
+        snap=snap,
         data=shares.rename_axis("country").reset_index(),
     )
     return shares

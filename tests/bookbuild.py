@@ -1,8 +1,8 @@
-"""Shared pytest fixtures that build the book (slow; session-scoped, built once per run).
+"""Building the book in tests: copies of the working tree as git checkouts, strict builds.
 
-``book`` builds a copy of the working tree in a temporary folder, as a git checkout whose
-``origin`` is a GitHub URL, with the strict flags of ``make book``. Tests read its HTML, its log
-and its execution cache. Other book builds (another snapshot, no remote) reuse that copy.
+The session fixture ``book`` (tests/conftest.py) builds a copy of the working tree once, as a git
+checkout whose ``origin`` is a GitHub URL, with the strict flags of ``make book``. Tests read its
+HTML, its log and its execution cache; tests that rebuild work on further copies.
 """
 
 from __future__ import annotations
@@ -15,9 +15,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
-
-ROOT = Path(__file__).resolve().parent
+ROOT = Path(__file__).resolve().parent.parent
 JB = Path(sys.executable).parent / "jupyter-book"
 STRICT = ["-W", "-n", "--keep-going"]
 #: The remote the test copy pretends to come from (any GitHub URL works; links are derived from it).
@@ -70,13 +68,3 @@ def build_book(src: Path, *, data: Path | None = None) -> Build:
         timeout=1800,
     )
     return Build(src, done.returncode, done.stdout + done.stderr, time.monotonic() - start)
-
-
-@pytest.fixture(scope="session")
-def book(tmp_path_factory: pytest.TempPathFactory) -> Build:
-    """The whole book, built once with the strict flags from a checkout with a GitHub remote."""
-    src = copy_tree(tmp_path_factory.mktemp("book") / "src", remote=TEST_REMOTE)
-    built = build_book(src)
-    if built.returncode != 0:
-        pytest.fail(f"strict book build failed (exit {built.returncode}):\n{built.log[-6000:]}")
-    return built

@@ -1,0 +1,263 @@
+"""End to end: the strict book build, its HTML, and rebuilding on another snapshot.
+
+The ``book`` fixture (conftest.py at the root) builds the book once from a copy of the working
+tree that has a GitHub remote. Tests that rebuild work on further copies, so they never disturb
+what other tests read.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from bookbuild import TEST_BRANCH, TEST_REPO_WEB, Build, build_book, copy_tree
+from bs4 import BeautifulSoup
+
+from tokenrace import claims, load_snapshot, recut
+from tokenrace.paths import DEFAULT_DATA_DIR
+
+pytestmark = pytest.mark.book
+
+FIXTURES = Path(__file__).parent / "fixtures"
+#: The figures each page must hold (name = HTML id of the figure).
+FIGURES = {
+    "chapters/race": ["fig-race-total", "fig-race-their-chart", "fig-race-our-way"],
+    "chapters/open-secret": ["fig-open-labs", "fig-open-price-usage"],
+    "chapters/fork": ["fig-fork-share", "fig-fork-split"],
+    "chapters/humanist": [
+        "fig-humanist-cost-usage",
+        "fig-humanist-price-origin",
+        "fig-humanist-spend",
+    ],
+    "chapters/data": ["fig-data-total", "fig-data-models"],
+}
+NOTEBOOKS = [
+    "chapters/race",
+    "chapters/open-secret",
+    "chapters/fork",
+    "chapters/humanist",
+    "chapters/editors-notes",
+    "chapters/data",
+    "chapters/claims",
+    "chapters/reproduce",
+]
+
+
+def soup(build: Build, page: str) -> BeautifulSoup:
+    return BeautifulSoup(build.page(page), "html.parser")
+
+
+def text(build: Build, page: str) -> str:
+    main = soup(build, page).find("main") or soup(build, page)
+    return " ".join(main.get_text(" ").split())
+
+
+def executed(build: Build) -> set[str]:
+    """Notebooks the build executed (as opposed to reading from the cache)."""
+    return set(re.findall(r"chapters/([\w-]+)\.md: Executing notebook", build.log))
+
+
+def cached(build: Build) -> set[str]:
+    return set(re.findall(r"chapters/([\w-]+)\.md: Using cached notebook", build.log))
+
+
+# --- the strict build --------------------------------------------------------------------------
+
+
+def test_strict_build_has_no_warnings(book: Build) -> None:
+    assert book.returncode == 0
+    sphinx_warnings = [x for x in book.log.splitlines() if re.search(r"(: |^)WARNING: ", x)]
+    assert not sphinx_warnings, sphinx_warnings
+    assert re.search(r"build succeeded\.", book.log), "the build reported warnings or problems"
+    assert {Path(n).name for n in NOTEBOOKS} <= executed(book)
+
+
+@pytest.mark.parametrize("page", sorted(FIGURES))
+def test_each_figure_has_alt_text_caption_source_and_data(book: Build, page: str) -> None:
+    as_of = load_snapshot().as_of
+    html = soup(book, page)
+    for name in FIGURES[page]:
+        figure = html.find(id=name)
+        assert figure is not None and figure.name == "figure", f"{page}: no figure #{name}"
+        img = figure.find("img")
+        assert img["src"].startswith("data:image/svg+xml;base64,")
+        svg = base64.b64decode(img["src"].split(",", 1)[1]).decode()
+        assert "<svg" in svg and "<dc:date>" not in svg, f"{name}: SVG with date metadata"
+        alt = img.get("alt", "")
+        assert len(alt) > 60 and re.search(r"\d", alt), f"{name}: weak alt text {alt!r}"
+        caption = " ".join(figure.find("figcaption").get_text(" ").split())
+        source = (
+            f"Source: OpenRouter (openrouter.ai/rankings), representative snapshot as of {as_of}"
+        )
+        assert source in caption, f"{name}: no source line in caption {caption!r}"
+        link = figure.find("a", attrs={"download": f"{name}.csv"})
+        assert link and link["href"].startswith("data:text/csv;base64,")
+        csv_text = base64.b64decode(link["href"].split(",", 1)[1]).decode()
+        header = csv_text.splitlines()[0]
+        assert re.search(r"trillions|billions|%|usd|tokens|count", header, re.I), header
+
+
+def test_glued_numbers_match_the_data(book: Build) -> None:
+    snap = load_snapshot()
+    total = recut.weekly_total(snap)
+    race = text(book, "chapters/race")
+    assert f"processed {total.iloc[0] / 1e12:.1f} trillion tokens" in race
+    assert f"and {total.iloc[-1] / 1e12:.1f} trillion in the week of" in race
+    split = recut.essay_split(snap, recut.last_weeks(snap, 1))
+    fork = text(book, "chapters/fork")
+    assert f"Chinese open-weight models carry {split['cn_open']:.0f} %" in fork
+    top = recut.essay_split(snap, recut.last_weeks(snap, 1), top_n=10)
+    assert f"the split is {top['cn_open']:.0f} %" in fork
+    results = claims.evaluate(snap)
+    assert f"{len(results)} of {len(results)} claims hold" in text(book, "chapters/claims")
+
+
+@pytest.mark.parametrize("page", ["intro", *NOTEBOOKS, "chapters/sources", "chapters/caveats"])
+def test_no_unrendered_markup(book: Build, page: str) -> None:
+    body = text(book, page)
+    for leftover in ("{glue", "glue:text", "{numref}", "{cite", "\\$", ":::"):
+        assert leftover not in body, f"{page}: unrendered {leftover!r}"
+
+
+def test_claims_page_shows_every_claim_holding(book: Build) -> None:
+    body = text(book, "chapters/claims")
+    for claim in claims.REGISTER:
+        assert claim.id in body
+    assert body.count("✔ holds") == len(claims.REGISTER)
+    assert "does not hold" not in body
+    links = soup(book, "chapters/claims").select("main a.reference.internal")
+    targets = {a["href"] for a in links}
+    for chapter in claims.CHAPTER_DOCS:
+        assert any(f"#claims-{chapter}" in t for t in targets), chapter
+
+
+def test_repository_and_launch_links_come_from_the_checkout(book: Build) -> None:
+    html = book.page("chapters/race")
+    assert f'href="{TEST_REPO_WEB}"' in html
+    binder = f"https://mybinder.org/v2/gh/example-newsroom/the-race/{TEST_BRANCH}"
+    assert f"{binder}?urlpath=lab/tree/chapters/race.md" in html
+    for page in ["intro", *NOTEBOOKS]:
+        assert "executablebooks/jupyter-book" not in book.page(page)
+    assert "colab.research.google.com" not in html
+
+
+# --- other builds: no remote, another snapshot, a broken snapshot ------------------------------
+
+
+def _copy_with_cache(book: Build, dest: Path, *, remote: str | None) -> Path:
+    src = copy_tree(dest, remote=remote)
+    shutil.copytree(book.src / "_build" / ".jupyter_cache", src / "_build" / ".jupyter_cache")
+    return src
+
+
+def test_build_without_remote_has_no_repository_buttons(book: Build, tmp_path: Path) -> None:
+    built = build_book(_copy_with_cache(book, tmp_path / "src", remote=None))
+    assert built.returncode == 0, built.log[-3000:]
+    assert "building without repository and launch buttons" in built.log
+    assert not executed(built), "the cache of the same code and data should have been reused"
+    for page in ["intro", *NOTEBOOKS]:
+        html = built.page(page)
+        assert "mybinder.org" not in html and "executablebooks/jupyter-book" not in html
+
+
+def test_another_snapshot_reexecutes_and_shows_failing_claims(book: Build, tmp_path: Path) -> None:
+    src = _copy_with_cache(book, tmp_path / "src", remote=None)
+    other = shutil.copytree(FIXTURES / "contradicting", tmp_path / "other")
+
+    # 1. Point TOKENRACE_DATA elsewhere: every notebook runs again, claims show as not holding.
+    first = build_book(src, data=other)
+    assert first.returncode == 0, first.log[-3000:]
+    assert {Path(n).name for n in NOTEBOOKS} <= executed(first)
+    body = text(first, "chapters/claims")
+    assert body.count("does not hold") == len(claims.REGISTER)
+    assert "0 of 7 claims hold" in body
+    assert "2.5 T in the week of 2026-05-25" in body  # the measured value is shown, not hidden
+    assert "as of 2026-06-01" in text(first, "chapters/race")
+    assert "2026-06-01" in text(first, "chapters/editors-notes")
+
+    # 2. Change one value of the snapshot in use: the numbers follow, nothing stale.
+    weekly = other / "weekly_tokens.csv"
+    lines = weekly.read_text().splitlines()
+    lines = [
+        line.replace(",300000000000", ",3000000000000")
+        if line.startswith("2026-05-25,other")
+        else line
+        for line in lines
+    ]
+    weekly.write_text("\n".join(lines) + "\n")
+    second = build_book(src, data=other)
+    assert second.returncode == 0, second.log[-3000:]
+    assert {Path(n).name for n in NOTEBOOKS} <= executed(second)
+    assert "5.2 T in the week of 2026-05-25" in text(second, "chapters/claims")
+
+    # 3. Back to the committed snapshot: its cache is reused and every claim holds again.
+    third = build_book(src)
+    assert third.returncode == 0, third.log[-3000:]
+    assert not executed(third) and {Path(n).name for n in NOTEBOOKS} <= cached(third)
+    assert text(third, "chapters/claims").count("✔ holds") == len(claims.REGISTER)
+
+
+def test_broken_snapshot_stops_the_build_before_any_notebook(tmp_path: Path) -> None:
+    bad = tmp_path / "bad"
+    shutil.copytree(DEFAULT_DATA_DIR, bad, ignore=shutil.ignore_patterns("sources"))
+    weekly = bad / "weekly_tokens.csv"
+    lines = weekly.read_text().splitlines()
+    lines[5] = lines[5].replace("2025-05-26", "2025-05-27")
+    weekly.write_text("\n".join(lines) + "\n")
+    src = copy_tree(tmp_path / "src", remote=None)
+    built = build_book(src, data=bad)
+    assert built.returncode != 0
+    assert "weekly_tokens.csv, row 6, column 'week'" in built.log
+    assert "is not a Monday" in built.log
+    assert "Executing notebook" not in built.log
+    assert "CellExecutionError" not in built.log
+
+
+def test_book_builds_on_a_fetched_snapshot(book: Build, tmp_path: Path, monkeypatch) -> None:
+    """Refresh from a replayed OpenRouter (tests/fixtures/openrouter), then build on it."""
+    import threading
+    from http.server import ThreadingHTTPServer
+
+    import test_fetch as tf
+
+    from tokenrace import fetch as f
+    from tokenrace.cli import main as cli_main
+
+    fake = tf.FakeOpenRouter()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), tf._Handler)
+    server.fake = fake
+    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
+    thread.start()
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}/api/v1"
+        for name, value in {
+            f.BASE_URL_ENV: base,
+            f.API_KEY_ENV: tf.FAKE_KEY,
+            f.MIN_INTERVAL_ENV: "0",
+            "NO_PROXY": "127.0.0.1,localhost",
+        }.items():
+            monkeypatch.setenv(name, value)
+        out = tmp_path / "fetched"
+        args = ["fetch", "--start", tf.START, "--end", tf.END, "--out", str(out), *tf.AUTHORS]
+        assert cli_main(args) == 0
+    finally:
+        fake.release.set()
+        server.shutdown()
+        server.server_close()
+    as_of = load_snapshot(out).as_of
+
+    src = _copy_with_cache(book, tmp_path / "src", remote=None)
+    built = build_book(src, data=out)
+    assert built.returncode == 0, built.log[-4000:]
+    assert {Path(n).name for n in NOTEBOOKS} <= executed(built)
+    race = soup(built, "chapters/race")
+    caption = " ".join(race.find(id="fig-race-total").find("figcaption").get_text(" ").split())
+    assert f"Source: OpenRouter (openrouter.ai/rankings), as of {as_of}" in caption
+    assert "representative" not in caption
+    assert as_of in text(built, "chapters/editors-notes")
+    assert "was not reconstructed from anchors" in text(built, "chapters/data")
+    body = text(built, "chapters/claims")
+    assert body.count("holds") >= len(claims.REGISTER)  # every claim shown with a verdict

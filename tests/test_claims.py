@@ -1,0 +1,145 @@
+"""The claims register: every claim holds on the shipped data, and each can fail."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tokenrace import claims, load_snapshot
+from tokenrace.paths import DEFAULT_DATA_DIR
+
+FIXTURES = Path(__file__).parent / "fixtures"
+REQUIRED = {
+    "volume-growth",
+    "top-three-chinese-open",
+    "fraction-of-frontier-price",
+    "deepseek-largest-band",
+    "china-share-rises",
+    "china-cheapest",
+    "gemma-same-order",
+}
+DATA_FILES = ("weekly_tokens.csv", "models.csv", "authors.csv", "datapackage.json")
+
+
+@pytest.fixture(scope="module")
+def shipped() -> list[claims.ClaimResult]:
+    return claims.evaluate(load_snapshot(DEFAULT_DATA_DIR))
+
+
+def test_register_has_every_claim_of_the_essay() -> None:
+    ids = [c.id for c in claims.REGISTER]
+    assert len(ids) == len(set(ids))
+    assert REQUIRED <= set(ids)
+    for claim in claims.REGISTER:
+        assert claim.sentence and claim.test and claim.chapter in claims.CHAPTER_DOCS
+
+
+def test_every_claim_holds_on_the_shipped_snapshot(shipped) -> None:
+    failing = [f"{r.id}: {r.measured}" for r in shipped if not r.holds]
+    assert not failing, "claims that do not hold on data/:\n" + "\n".join(failing)
+    for result in shipped:
+        assert result.measured and any(ch.isdigit() for ch in result.measured)
+
+
+def test_shipped_values(shipped) -> None:
+    by_id = {r.id: r for r in shipped}
+    growth = by_id["volume-growth"].numbers
+    assert 1.5 <= growth["first_t"] <= 2.5 and growth["last_t"] > 30
+    assert by_id["fraction-of-frontier-price"].numbers["ratio"] <= claims.FRACTION_MAX
+    assert by_id["china-share-rises"].numbers["largest"] == "cn_open"
+
+
+def test_every_claim_fails_on_the_contradicting_fixture() -> None:
+    results = claims.evaluate(load_snapshot(FIXTURES / "contradicting"))
+    holding = [r.id for r in results if r.holds]
+    assert not holding, f"claims that should not hold on the contradicting fixture: {holding}"
+    assert {r.id for r in results} >= REQUIRED
+    for result in results:
+        assert result.verdict == "does not hold" and result.measured
+
+
+# --- one claim at a time: a small change to a copy of the shipped data flips it ----------------
+
+
+def _copy_data(tmp_path: Path) -> Path:
+    for name in DATA_FILES:
+        shutil.copyfile(DEFAULT_DATA_DIR / name, tmp_path / name)
+    return tmp_path
+
+
+def _edit_weekly(folder: Path, rule: Callable[[pd.DataFrame], pd.Series], factor: float) -> None:
+    weekly = pd.read_csv(folder / "weekly_tokens.csv", dtype={"tokens": "int64"})
+    mask = rule(weekly)
+    weekly.loc[mask, "tokens"] = (weekly.loc[mask, "tokens"] * factor).round().astype("int64")
+    weekly.to_csv(folder / "weekly_tokens.csv", index=False, lineterminator="\n")
+
+
+def _edit_prices(folder: Path, rule: Callable[[pd.DataFrame], pd.Series], factor: float) -> None:
+    models = pd.read_csv(folder / "models.csv", dtype=str, keep_default_na=False)
+    mask = rule(models) & (models["input_usd_per_mtok"] != "")
+    for column in ("input_usd_per_mtok", "output_usd_per_mtok"):
+        models.loc[mask, column] = [f"{float(v) * factor:g}" for v in models.loc[mask, column]]
+    models.to_csv(folder / "models.csv", index=False, lineterminator="\n")
+
+
+def _last(weekly: pd.DataFrame, n: int = 1) -> pd.Series:
+    return weekly["week"].isin(sorted(weekly["week"].unique())[-n:])
+
+
+CHINESE = (
+    "deepseek/",
+    "moonshotai/",
+    "qwen/",
+    "z-ai/",
+    "minimax/",
+    "tencent/",
+    "xiaomi/",
+    "stepfun/",
+)
+
+FLIPS: dict[str, Callable[[Path], None]] = {
+    "volume-growth": lambda d: _edit_weekly(d, lambda w: _last(w), 0.9),
+    "top-three-chinese-open": lambda d: _edit_weekly(
+        d, lambda w: _last(w) & (w["model"] == "tencent/hy3-preview"), 0.01
+    ),
+    "fraction-of-frontier-price": lambda d: _edit_prices(
+        d, lambda m: m["model"].isin(["deepseek/deepseek-v4-flash", "tencent/hy3-preview"]), 80
+    ),
+    "deepseek-largest-band": lambda d: _edit_weekly(
+        d, lambda w: _last(w) & w["model"].str.startswith("deepseek/"), 0.3
+    ),
+    "china-share-rises": lambda d: _edit_weekly(
+        d, lambda w: _last(w, 4) & w["model"].str.startswith(CHINESE), 0.1
+    ),
+    "china-cheapest": lambda d: _edit_prices(d, lambda m: m["model"].str.startswith(CHINESE), 20),
+    "gemma-same-order": lambda d: _edit_prices(d, lambda m: m["model"].str.contains("gemma"), 40),
+}
+
+
+@pytest.mark.parametrize("claim_id", sorted(FLIPS))
+def test_a_contradicting_change_flips_the_claim(claim_id: str, tmp_path: Path) -> None:
+    folder = _copy_data(tmp_path)
+    FLIPS[claim_id](folder)
+    snap = load_snapshot(folder)  # the edited copy still meets the contract
+    result = next(r for r in claims.evaluate(snap) if r.id == claim_id)
+    assert not result.holds, f"{claim_id} still holds after the change: {result.measured}"
+    assert result.verdict == "does not hold"
+
+
+def test_report_glues_plain_python_values(monkeypatch: pytest.MonkeyPatch) -> None:
+    """NumPy scalars break {glue:text} formats: every glued value must be a plain str or float."""
+    import myst_nb
+
+    glued: dict[str, object] = {}
+    monkeypatch.setattr(
+        myst_nb, "glue", lambda name, value, display=True: glued.update({name: value})
+    )
+    claims.report(load_snapshot(DEFAULT_DATA_DIR))
+    assert glued, "report() glued nothing"
+    wrong = {k: type(v).__name__ for k, v in glued.items() if type(v) not in (str, float, int)}
+    assert not wrong, f"glued values that are not plain Python: {wrong}"
+    assert glued[claims.glue_key("volume-growth", "verdict")] == "holds"
