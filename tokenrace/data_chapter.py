@@ -163,6 +163,8 @@ def plot_total_against_anchors(snap: Snapshot) -> None:
     ax.set_ylabel("Tokens per week (trillions)")
     ax.set_ylim(0, None)
     ax.legend(loc="upper left")
+    charts.week_axis(ax)
+    ax.margins(x=0.03)
     first, last = total.iloc[0], total.iloc[-1]
     n_points = int((sourced["role"] == "knot").sum())
     charts.publish(

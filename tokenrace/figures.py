@@ -8,7 +8,6 @@ tokens, blended 3:1 input:output.
 
 from __future__ import annotations
 
-import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
 
@@ -32,12 +31,6 @@ MARKERS = {
     "elsewhere": "P",
     "unattributed": "X",
 }
-
-
-def _week_axis(ax) -> None:
-    ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=[2, 5, 8, 11]))
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%b '%y"))
-    ax.margins(x=0)
 
 
 def _weeks_text(index: pd.DatetimeIndex) -> list[str]:
@@ -68,7 +61,7 @@ def race_total(snap: Snapshot) -> None:
         )
     ax.set_ylabel("Tokens per week (trillions)")
     ax.set_ylim(0, max(35.0, float(total.max()) * 1.15))
-    _week_axis(ax)
+    charts.week_axis(ax)
     first, last = total.iloc[0], total.iloc[-1]
     charts.publish(
         fig,
@@ -110,7 +103,7 @@ def their_chart(snap: Snapshot) -> None:
     )
     ax.set_ylabel("Tokens per week (trillions)")
     ax.set_ylim(0, None)
-    _week_axis(ax)
+    charts.week_axis(ax)
     end = {lab: float(labs[lab].iloc[-1]) for lab in pair}
     start = {lab: float(labs[lab].iloc[0]) for lab in pair}
     charts.publish(
@@ -174,7 +167,7 @@ def our_way(snap: Snapshot) -> None:
     charts.direct_labels(ax, mids, colours, blocks.index[-1], min_gap=ends.sum() * 0.06)
     ax.set_ylabel("Tokens per week (trillions)")
     ax.set_ylim(0, float(blocks.sum(axis=1).max()) * 1.05)
-    _week_axis(ax)
+    charts.week_axis(ax)
     share = ends / ends.sum() * 100
     charts.publish(
         fig,
@@ -218,7 +211,7 @@ def top_models_table(snap: Snapshot, weeks: int, n: int = 10) -> pd.DataFrame:
     ).set_index("Rank")
 
 
-def labs_stacked(snap: Snapshot, n_labs: int = 9) -> None:
+def labs_stacked(snap: Snapshot, n_labs: int = 7) -> None:
     """Stacked area of weekly tokens by lab; DeepSeek's band should be the largest at the end."""
     labs = recut.lab_tokens(snap) / T
     tail = labs.pop("Other models") if "Other models" in labs else None
@@ -254,13 +247,13 @@ def labs_stacked(snap: Snapshot, n_labs: int = 9) -> None:
     mids = {
         lab: float(tops[lab] - ends[lab] / 2)
         for lab in stack.columns
-        if ends[lab] >= 0.035 * ends.sum()
+        if ends[lab] >= 0.05 * ends.sum()
     }
     label_colours = {lab: charts.INK for lab in mids}
     charts.direct_labels(ax, mids, label_colours, stack.index[-1], min_gap=ends.sum() * 0.045)
     ax.set_ylabel("Tokens per week (trillions)")
     ax.set_ylim(0, float(ends.sum()) * 1.05)
-    _week_axis(ax)
+    charts.week_axis(ax)
     leader = final.index[0]
     charts.publish(
         fig,
@@ -288,7 +281,7 @@ def price_and_usage(snap: Snapshot, n: int = 12) -> None:
     table = prices.usage_and_price(snap, recut.last_weeks(snap, claims.MONTH_WEEKS)).head(n)
     table = table.iloc[::-1]
     fig, ax = charts.new_figure(
-        "Most-used models of the final month,\nwith their price", height=5.6
+        "Most-used models of the final month,\nwith their price", height=6.2
     )
     tokens = table["tokens"] / T
     colours = [charts.ORIGIN_COLOURS[g] for g in table["group"]]
@@ -298,7 +291,7 @@ def price_and_usage(snap: Snapshot, n: int = 12) -> None:
         bar.set_hatch(hatch)
     for y, (value, price) in enumerate(zip(tokens, table["blended_usd_per_mtok"], strict=True)):
         label = "price not recorded" if np.isnan(price) else f"${price:.2f}"
-        ax.text(value, y, f" {label}", va="center", fontsize=10.5, color=charts.INK)
+        ax.text(value, y, f" {label}", va="center", fontsize=11.5, color=charts.INK)
     ax.set_xlabel("Tokens in the final four weeks (trillions)")
     ax.set_xlim(0, float(tokens.max()) * 1.35)
     ax.grid(axis="y", visible=False)
@@ -313,7 +306,7 @@ def price_and_usage(snap: Snapshot, n: int = 12) -> None:
             facecolor="white", edgecolor=charts.MUTED, hatch="//", label="hatched: closed weights"
         )
     )
-    ax.legend(handles=handles, loc="lower right", fontsize=9.5)
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.35, -0.14), ncols=2)
     top = table.iloc[::-1]
     charts.publish(
         fig,
@@ -372,7 +365,7 @@ def origin_share_area(snap: Snapshot) -> None:
     charts.direct_labels(ax, mids, {}, shares.index[-1], min_gap=6)
     ax.set_ylabel("Share of all tokens (%)")
     ax.set_ylim(0, 100)
-    _week_axis(ax)
+    charts.week_axis(ax)
     cn = recut.china_share(snap)
     charts.publish(
         fig,
@@ -421,30 +414,52 @@ def essay_split_chart(snap: Snapshot) -> None:
         "All tokens": recut.essay_split(snap, last),
         "Top 10 models only": recut.essay_split(snap, last, top_n=10),
     }
-    fig, ax = charts.new_figure("Representative OpenRouter\nmodel-origin split", height=3.4)
+    fig, ax = charts.new_figure("Representative OpenRouter\nmodel-origin split", height=4.0)
     colours = {
         "cn_open": charts.ORIGIN_COLOURS["cn_open"],
         "us_closed": charts.ORIGIN_COLOURS["us_closed"],
         "rest": "#BBBBBB",
     }
-    short = {"cn_open": "China open", "us_closed": "US frontier", "rest": "Rest"}
+    hatches = {"cn_open": "", "us_closed": "//", "rest": ".."}
     for y, (label, split) in enumerate(reversed(list(rows.items()))):
         left = 0.0
         for key, value in split.items():
-            ax.barh(label, value, left=left, color=colours[key], edgecolor="white")
-            if value >= 8:
-                text_colour = "white" if key != "rest" else charts.INK
+            ax.barh(
+                label, value, left=left, color=colours[key], edgecolor="white", hatch=hatches[key]
+            )
+            if value >= 6:
                 ax.text(
                     left + value / 2,
                     y,
-                    f"{short[key]}\n{value:.0f}",
+                    f"{value:.0f}",
                     ha="center",
                     va="center",
-                    color=text_colour,
-                    fontsize=10.5,
+                    color="white" if key != "rest" else charts.INK,
+                    fontsize=12.5,
                     fontweight="bold",
+                    bbox={
+                        "boxstyle": "round,pad=0.15",
+                        "facecolor": colours[key],
+                        "edgecolor": "none",
+                    },
                 )
             left += value
+    from matplotlib.patches import Patch
+
+    ax.legend(
+        handles=[
+            Patch(
+                facecolor=colours[k],
+                hatch=hatches[k],
+                edgecolor="white",
+                label=recut.ESSAY_SPLIT[k],
+            )
+            for k in colours
+        ],
+        loc="upper center",
+        bbox_to_anchor=(0.42, -0.3),
+        ncols=2,
+    )
     ax.set_xlim(0, 100)
     ax.set_xlabel("% of usage signal")
     ax.grid(axis="y", visible=False)
@@ -494,27 +509,28 @@ def cost_vs_usage(snap: Snapshot) -> None:
             label=recut.ORIGIN_GROUPS[group],
             zorder=3,
         )
-    labelled = table[table.index.str.contains("gemma")]
-    labelled = pd.concat([labelled, table.head(3)])
-    x_mid = np.sqrt(table["tokens"].min() * table["tokens"].max())
-    for i, (model, row) in enumerate(labelled.iterrows()):
-        right = row["tokens"] > x_mid
+    gemma = table[table.index.str.contains("gemma")]
+    # Offsets in points: Gemma to the right, the three most-used models fanned out to the left.
+    offsets = [(10, 12 - 12 * i) for i in range(len(gemma))]
+    offsets += [(-14, 30), (-14, -26), (-30, 52)][: min(3, len(table))]
+    labelled = pd.concat([gemma, table.head(3)])
+    for (model, row), (dx, dy) in zip(labelled.iterrows(), offsets, strict=False):
         ax.annotate(
             row["name"],
             xy=(row["tokens"] / B, row["blended_usd_per_mtok"]),
-            xytext=(-8 if right else 8, 12 - 12 * (i % 3)),
+            xytext=(dx, dy),
             textcoords="offset points",
-            ha="right" if right else "left",
+            ha="left" if dx > 0 else "right",
             va="center",
-            fontsize=9.5,
+            fontsize=11,
             fontweight="bold" if "gemma" in model else "normal",
-            arrowprops={"arrowstyle": "-", "color": charts.MUTED, "linewidth": 0.6},
+            arrowprops={"arrowstyle": "-", "color": charts.MUTED, "linewidth": 0.7},
         )
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("Tokens in the final four weeks (billions, log scale)")
     ax.set_ylabel("Blended price (USD per million tokens, log)")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), fontsize=9.5, ncols=2)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), fontsize=11.5, ncols=2)
     gemma = table[table.index.str.contains("gemma")]
     charts.publish(
         fig,
@@ -561,7 +577,7 @@ def price_by_origin(snap: Snapshot) -> pd.DataFrame:
         edgecolor="white",
     )
     for y, value in enumerate(by_group["usd_per_mtok"]):
-        ax.text(value, y, f" ${value:.2f}", va="center", fontsize=10.5)
+        ax.text(value, y, f" ${value:.2f}", va="center", fontsize=11.5)
     ax.set_xlabel("Token-weighted blended price (USD per million tokens)")
     ax.set_xlim(0, float(by_group["usd_per_mtok"].max()) * 1.25)
     ax.invert_yaxis()
@@ -623,8 +639,8 @@ def spend_vs_tokens(snap: Snapshot) -> pd.DataFrame:
     for i, (tok, spend) in enumerate(
         zip(shares["token_share_pct"], shares["spend_share_pct"], strict=True)
     ):
-        ax.text(tok, i - height / 2, f" {tok:.0f} % of tokens", va="center", fontsize=10)
-        ax.text(spend, i + height / 2, f" {spend:.0f} % of spend", va="center", fontsize=10)
+        ax.text(tok, i - height / 2, f" {tok:.0f} % of tokens", va="center", fontsize=11)
+        ax.text(spend, i + height / 2, f" {spend:.0f} % of spend", va="center", fontsize=11)
     ax.set_yticks(y, shares.index)
     ax.invert_yaxis()
     ax.set_xlim(0, 130)
