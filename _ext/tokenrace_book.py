@@ -135,8 +135,25 @@ def _on_config_inited(app: Sphinx, config: Config) -> None:
     _set_repository(config, Path(app.srcdir))
 
 
+def _drop_duplicate_scripts(app, pagename, templatename, context, doctree) -> None:
+    """Load each script once per page.
+
+    Sphinx 7.4 adds the sphinx-thebe and sphinx-togglebutton scripts twice, and the second copy
+    throws "Identifier 'THEBE_JS_URL' has already been declared" in the browser (fixed in
+    Sphinx 8, which Jupyter Book 1 cannot use).
+    """
+    seen, unique = set(), []
+    for script in context.get("script_files", []):
+        key = (script.filename or "", script.priority, tuple(sorted(script.attributes.items())))
+        if key not in seen:
+            seen.add(key)
+            unique.append(script)
+    context["script_files"] = unique
+
+
 def setup(app: Sphinx) -> dict:
     """Register the extension."""
     app.add_config_value("tokenrace_data_fingerprint", "", "env")
     app.connect("config-inited", _on_config_inited, priority=900)
+    app.connect("html-page-context", _drop_duplicate_scripts)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -110,6 +110,11 @@ def new_figure(
     return fig, axes
 
 
+def _readable(colour: str) -> str:
+    """A label colour with enough contrast on white: light greys become dark grey."""
+    return MUTED if colour.upper() in {"#BBBBBB", "#999999", "#DDDDDD", "#56B4E9"} else colour
+
+
 def week_axis(ax) -> None:
     """A time axis of weeks: labels every six months (May, November), minor ticks between."""
     ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=[5, 11]))
@@ -137,7 +142,7 @@ def direct_labels(ax, ends: dict[str, float], colours: dict[str, str], x, min_ga
             va="center",
             ha="left",
             fontsize=11.5,
-            color=colours.get(label, INK),
+            color=_readable(colours.get(label, INK)),
             fontweight="bold",
             annotation_clip=False,
         )

@@ -309,7 +309,7 @@ def report(snap: Snapshot, chapter: str | None = None):
     Glue names: :func:`glue_key` with ``verdict`` and ``measured``; the numbers behind each claim
     are glued as ``claim_<id>_<number>`` (plain Python values).
     """
-    from myst_nb import glue
+    from tokenrace.glue import glue
 
     results = evaluate(snap, chapter)
     for result in results:

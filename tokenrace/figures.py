@@ -197,18 +197,22 @@ def top_models_table(snap: Snapshot, weeks: int, n: int = 10) -> pd.DataFrame:
     """Ranked most-used models over the final ``weeks`` weeks, with origin, weights and price."""
     top = recut.top_models(snap, recut.last_weeks(snap, weeks), n=n)
     price = prices.model_prices(snap)["blended_usd_per_mtok"]
-    return pd.DataFrame(
+    origin = (
+        top["country"].replace("", "unattributed")
+        + ", "
+        + top["open_weights"].map({True: "open", False: "closed"})
+    )
+    table = pd.DataFrame(
         {
-            "Rank": top["rank"],
-            "Model": top["name"],
-            "Lab": top["lab"],
-            "Made in": top["country"].replace("", "unattributed"),
-            "Weights": top["open_weights"].map({True: "open", False: "closed"}),
-            "Tokens (billions)": (top["tokens"] / B).round(0).astype(int),
-            "Share of all tokens (%)": top["share_pct"].round(1),
-            "Blended price (USD/Mtok)": price.reindex(top["model"]).round(3).to_numpy(),
-        }
-    ).set_index("Rank")
+            "Model": top["name"].to_numpy(),
+            "Made in, weights": origin.to_numpy(),
+            "Tokens (B)": (top["tokens"] / B).round(0).astype(int).to_numpy(),
+            "Share (%)": top["share_pct"].round(1).to_numpy(),
+            "USD / Mtok": price.reindex(top["model"]).round(2).to_numpy(),
+        },
+        index=pd.Index(top["rank"].to_numpy(), name=None),
+    )
+    return table
 
 
 def labs_stacked(snap: Snapshot, n_labs: int = 7) -> None:

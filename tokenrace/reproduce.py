@@ -28,16 +28,22 @@ KEY_PACKAGES = (
 )
 
 
-def snapshot_table(snap: Snapshot) -> pd.DataFrame:
-    """The snapshot in use: title, as-of date, kind, fingerprint (SHA-256 of its files)."""
+def snapshot_table(snap: Snapshot):
+    """The snapshot in use: title, as-of date, kind, fingerprint (SHA-256 of its files).
+
+    Returned as Markdown so that the long fingerprint is shown whole.
+    """
+    from IPython.display import Markdown
+
     rows = [
         ("Title", snap.meta.get("title", "")),
         ("As of", snap.as_of),
         ("Kind", snap.meta.get("kind", "")),
         ("Licence", ", ".join(lic.get("name", "") for lic in snap.meta.get("licenses", []))),
-        ("Fingerprint (SHA-256)", snap.fingerprint),
+        ("Fingerprint (SHA-256)", f"`{snap.fingerprint}`"),
     ]
-    return pd.DataFrame(rows, columns=["Snapshot", ""]).set_index("Snapshot")
+    lines = ["| Snapshot in use | |", "|---|---|"] + [f"| {k} | {v} |" for k, v in rows]
+    return Markdown("\n".join(lines) + "\n")
 
 
 def versions_table() -> pd.DataFrame:
