@@ -9,7 +9,9 @@ It does three things when a build starts (Sphinx ``config-inited``):
    cache folder is keyed by the snapshot's fingerprint and the package's source, and the key is an
    "env" config value: a different snapshot re-reads and re-executes every notebook, and
    returning to an earlier snapshot reuses its cache.
-3. **Repository and launch links from the checkout.** The repository URL comes from
+3. **Parallel execution.** Notebooks missing from the cache are executed ahead of Sphinx, one per
+   core (``parallel_execute.py``).
+4. **Repository and launch links from the checkout.** The repository URL comes from
    ``git remote get-url origin`` and the branch from the current checkout, so a fork builds its
    own links. With no usable remote the book builds without repository and launch buttons and
    says so in the log; it never falls back to Jupyter Book's default URL.
@@ -29,6 +31,7 @@ from sphinx.errors import ConfigError
 from sphinx.util import logging
 
 import tokenrace
+from parallel_execute import execute_ahead
 from tokenrace import check_snapshot, fingerprint, snapshot_dir
 from tokenrace.charts import BOOK_BUILD_ENV
 
@@ -156,4 +159,6 @@ def setup(app: Sphinx) -> dict:
     app.add_config_value("tokenrace_data_fingerprint", "", "env")
     app.connect("config-inited", _on_config_inited, priority=900)
     app.connect("html-page-context", _drop_duplicate_scripts)
+    # After myst-parser and myst-nb set up their configuration (priority 500).
+    app.connect("builder-inited", execute_ahead, priority=900)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

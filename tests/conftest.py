@@ -12,8 +12,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from bookbuild import TEST_REMOTE, Build, build_book, copy_tree
 
+from bookbuild import TEST_REMOTE, Build, build_book, copy_tree
 from tokenrace.paths import DATA_ENV_VAR, DEFAULT_DATA_DIR, REPO_ROOT
 
 TESTS_DIR = Path(__file__).resolve().parent

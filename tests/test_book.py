@@ -13,9 +13,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from bookbuild import TEST_BRANCH, TEST_REPO_WEB, Build, build_book, copy_tree
 from bs4 import BeautifulSoup
 
+from bookbuild import TEST_BRANCH, TEST_REPO_WEB, Build, build_book, copy_tree
 from tokenrace import claims, load_snapshot, recut
 from tokenrace.paths import DEFAULT_DATA_DIR
 

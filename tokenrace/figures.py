@@ -98,8 +98,9 @@ def their_chart(snap: Snapshot) -> None:
             linewidth=2.4,
             linestyle=styles[lab],
         )
+    gap = 0.07 * float(labs[pair].to_numpy().max()) if pair else 0.0
     charts.direct_labels(
-        ax, {lab: float(labs[lab].iloc[-1]) for lab in pair}, colours, labs.index[-1], min_gap=0.25
+        ax, {lab: float(labs[lab].iloc[-1]) for lab in pair}, colours, labs.index[-1], min_gap=gap
     )
     ax.set_ylabel("Tokens per week (trillions)")
     ax.set_ylim(0, None)

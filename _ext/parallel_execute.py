@@ -1,0 +1,103 @@
+"""Execute the book's notebooks in parallel, ahead of Sphinx, into myst-nb's execution cache.
+
+myst-nb executes notebooks one after another while Sphinx reads them. On a cold build that leaves
+one of the machine's cores idle for most of the build. This step runs when the build starts
+(after myst-nb has set up its configuration): it reads every notebook the way myst-nb will, finds
+those the cache does not hold, executes them in a pool of worker processes (one per core), and
+stores the results in the same cache. Sphinx then reads each notebook from the cache.
+
+A notebook that fails here is not cached: myst-nb runs it again while reading and reports the
+error exactly as it would without this step (and ``raise_on_error`` stops the build).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import suppress
+from pathlib import Path
+
+from sphinx.application import Sphinx
+from sphinx.project import Project
+from sphinx.util import logging
+
+LOG = logging.getLogger(__name__)
+
+
+def _execute(path: str, notebook, timeout: int) -> tuple[str, object, float, str | None]:
+    """Worker: execute one notebook in its own folder; returns (path, notebook, seconds, error)."""
+    from jupyter_cache.executors.utils import single_nb_execution
+
+    result = single_nb_execution(
+        notebook,
+        cwd=str(Path(path).parent),
+        allow_errors=False,
+        timeout=timeout,
+        meta_override=True,
+    )
+    error = None if result.err is None else f"{type(result.err).__name__}: {result.err}"
+    return path, notebook, result.time, error
+
+
+def _pending(app: Sphinx) -> list[tuple[str, object, dict | None]]:
+    """Notebooks of the book that the execution cache does not hold yet."""
+    from jupyter_cache import get_cache
+    from myst_nb.core.read import create_nb_reader
+
+    nb_config = app.env.mystnb_config
+    cache = get_cache(nb_config.execution_cache_path)
+    project = Project(app.srcdir, app.config.source_suffix)
+    pending = []
+    for docname in sorted(project.discover(app.config.exclude_patterns)):
+        path = str(project.doc2path(docname, absolute=True))
+        if not path.endswith(".md"):
+            continue
+        content = Path(path).read_text(encoding="utf-8")
+        reader = create_nb_reader(path, app.env.myst_config, nb_config, content)
+        if reader is None:
+            continue
+        notebook = reader.read(content)
+        with suppress(KeyError):
+            cache.match_cache_notebook(notebook)
+            continue
+        pending.append((path, notebook, reader.read_fmt))
+    return pending
+
+
+def execute_ahead(app: Sphinx) -> None:
+    """Fill the execution cache with every notebook it lacks, in parallel."""
+    nb_config = app.env.mystnb_config
+    if nb_config.execution_mode != "cache":
+        return
+    from jupyter_cache import get_cache
+    from jupyter_cache.base import CacheBundleIn
+
+    pending = _pending(app)
+    if not pending:
+        LOG.info("[tokenrace] every notebook is in the execution cache")
+        return
+    workers = min(len(pending), os.cpu_count() or 1)
+    LOG.info(f"[tokenrace] executing {len(pending)} notebook(s) ahead, {workers} at a time")
+    cache = get_cache(nb_config.execution_cache_path)
+    formats = {path: read_fmt for path, _nb, read_fmt in pending}
+    start = time.monotonic()
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        futures = [
+            pool.submit(_execute, path, nb, nb_config.execution_timeout)
+            for path, nb, _fmt in pending
+        ]
+        for done, future in enumerate(as_completed(futures), start=1):
+            path, notebook, seconds, error = future.result()
+            name = Path(path).relative_to(app.srcdir)
+            if error:
+                LOG.info(f"[tokenrace] {name} failed ahead ({error}); myst-nb will report it")
+                continue
+            record = cache.add_nb_to_project(path, read_data=formats[path])
+            cache.cache_notebook_bundle(
+                CacheBundleIn(notebook, record.uri, data={"execution_seconds": seconds}),
+                check_validity=False,
+                overwrite=True,
+            )
+            LOG.info(f"[tokenrace] ({done}/{len(pending)}) executed {name} in {seconds:.2f} s")
+    LOG.info(f"[tokenrace] executed ahead in {time.monotonic() - start:.1f} s")
