@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt pyproject.toml | sha256sum | cut -c1-12)
 JB_FLAGS := -W -n --keep-going
 
-.PHONY: book test venv lint clean linkcheck system-deps
+.PHONY: book test venv lint clean linkcheck system-deps bench
 
 book: $(STAMP) ## Build the HTML book (strict: any warning or failing cell fails the build)
 	@echo "==> Building the book (executes the chapters; cached runs are reused while code and data are unchanged)"
@@ -41,6 +41,9 @@ system-deps: ## Install the browser tests' system packages (Debian chromium, fon
 linkcheck: $(STAMP) ## Check the book's links (non-blocking; needs network for external links)
 	-$(BIN)/jupyter-book build . --builder custom --custom-builder linkcheck
 	@echo "==> Link report: $(CURDIR)/_build/linkcheck/output.txt"
+
+bench: $(STAMP) ## Time builds against a bare Jupyter Book, and the data work at scale (a few minutes)
+	$(BIN)/python benchmarks/bench.py --runs 3 $(BENCH_ARGS)
 
 venv: $(STAMP)
 
