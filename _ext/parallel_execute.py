@@ -1,8 +1,8 @@
 """Execute the book's notebooks in parallel, ahead of Sphinx, into myst-nb's execution cache.
 
 myst-nb executes notebooks one after another while Sphinx reads them. On a cold build that leaves
-one of the machine's cores idle for most of the build. This step runs when the build starts
-(after myst-nb has set up its configuration): it reads every notebook the way myst-nb will, finds
+one of the machine's cores idle for most of the build. This step runs just before Sphinx reads
+the documents it found outdated: it reads each of those notebooks the way myst-nb will, finds
 those the cache does not hold, executes them in a pool of worker processes (one per core), and
 stores the results in the same cache. Sphinx then reads each notebook from the cache.
 
@@ -19,7 +19,6 @@ from contextlib import suppress
 from pathlib import Path
 
 from sphinx.application import Sphinx
-from sphinx.project import Project
 from sphinx.util import logging
 
 LOG = logging.getLogger(__name__)
@@ -40,17 +39,16 @@ def _execute(path: str, notebook, timeout: int) -> tuple[str, object, float, str
     return path, notebook, result.time, error
 
 
-def _pending(app: Sphinx) -> list[tuple[str, object, dict | None]]:
-    """Notebooks of the book that the execution cache does not hold yet."""
+def _pending(app: Sphinx, docnames: list[str]) -> list[tuple[str, object, dict | None]]:
+    """Notebooks among ``docnames`` that the execution cache does not hold yet."""
     from jupyter_cache import get_cache
     from myst_nb.core.read import create_nb_reader
 
     nb_config = app.env.mystnb_config
     cache = get_cache(nb_config.execution_cache_path)
-    project = Project(app.srcdir, app.config.source_suffix)
     pending = []
-    for docname in sorted(project.discover(app.config.exclude_patterns)):
-        path = str(project.doc2path(docname, absolute=True))
+    for docname in sorted(docnames):
+        path = str(app.env.doc2path(docname))
         if not path.endswith(".md"):
             continue
         content = Path(path).read_text(encoding="utf-8")
@@ -65,15 +63,15 @@ def _pending(app: Sphinx) -> list[tuple[str, object, dict | None]]:
     return pending
 
 
-def execute_ahead(app: Sphinx) -> None:
-    """Fill the execution cache with every notebook it lacks, in parallel."""
-    nb_config = app.env.mystnb_config
-    if nb_config.execution_mode != "cache":
+def execute_ahead(app: Sphinx, env, docnames: list[str]) -> None:
+    """Fill the execution cache with every notebook Sphinx is about to read and it lacks."""
+    nb_config = env.mystnb_config
+    if nb_config.execution_mode != "cache" or not docnames:
         return
     from jupyter_cache import get_cache
     from jupyter_cache.base import CacheBundleIn
 
-    pending = _pending(app)
+    pending = _pending(app, docnames)
     if not pending:
         LOG.info("[tokenrace] every notebook is in the execution cache")
         return

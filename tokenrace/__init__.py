@@ -4,15 +4,28 @@ Loading and validating a snapshot of OpenRouter weekly token counts, re-cutting 
 country of origin, computing the essay's claims, and drawing charts in one house style.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from tokenrace.layout import fingerprint
 from tokenrace.paths import DATA_ENV_VAR, DEFAULT_DATA_DIR, snapshot_dir
-from tokenrace.snapshot import (
-    Problem,
-    Snapshot,
-    SnapshotError,
-    check_snapshot,
-    fingerprint,
-    load_snapshot,
-)
+
+if TYPE_CHECKING:
+    from tokenrace.snapshot import Problem, Snapshot, SnapshotError, check_snapshot, load_snapshot
+
+_LAZY = {"Problem", "Snapshot", "SnapshotError", "check_snapshot", "load_snapshot"}
+
+
+def __getattr__(name: str):
+    """Import the loader (pandas, pandera) only when it is used: the book build's extension
+    imports this package for its paths and fingerprints and must start fast."""
+    if name in _LAZY:
+        from tokenrace import snapshot
+
+        return getattr(snapshot, name)
+    raise AttributeError(f"module 'tokenrace' has no attribute {name!r}")
+
 
 __all__ = [
     "DATA_ENV_VAR",

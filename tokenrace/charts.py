@@ -22,6 +22,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
 
+from tokenrace.paths import BOOK_BUILD_ENV
 from tokenrace.snapshot import Snapshot
 
 #: Okabe-Ito colours, fixed per origin group (colour-blind safe).
@@ -47,8 +48,6 @@ WIDTH, HEIGHT = 5.2, 4.0
 INK = "#222222"
 MUTED = "#555555"
 GRID = "#DDDDDD"
-
-BOOK_BUILD_ENV = "TOKENRACE_BOOK_BUILD"
 
 
 def source_line(snap: Snapshot) -> str:

@@ -17,11 +17,10 @@ import pandas as pd
 import pandera.pandas as pa
 
 from tokenrace.countries import ISO_3166_ALPHA2
-
-WEEKLY_FILE = "weekly_tokens.csv"
-MODELS_FILE = "models.csv"
-AUTHORS_FILE = "authors.csv"
-DESCRIPTOR_FILE = "datapackage.json"
+from tokenrace.layout import AUTHORS_FILE as AUTHORS_FILE
+from tokenrace.layout import DESCRIPTOR_FILE as DESCRIPTOR_FILE
+from tokenrace.layout import MODELS_FILE as MODELS_FILE
+from tokenrace.layout import WEEKLY_FILE as WEEKLY_FILE
 
 WEEKLY_COLUMNS = ["week", "model", "tokens"]
 MODELS_COLUMNS = [

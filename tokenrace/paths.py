@@ -8,6 +8,9 @@ from pathlib import Path
 #: Environment variable that points the loader (and the book build) at another snapshot folder.
 DATA_ENV_VAR = "TOKENRACE_DATA"
 
+#: Set (to "1") by the book build for its kernels: charts are then published as MyST figures.
+BOOK_BUILD_ENV = "TOKENRACE_BOOK_BUILD"
+
 #: Root of the repository checkout (the folder holding ``_config.yml``).
 REPO_ROOT = Path(__file__).resolve().parent.parent
 

@@ -6,7 +6,6 @@ Nothing here writes to the snapshot: a bad file is reported, never repaired.
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 import os
 from dataclasses import dataclass, field
@@ -17,10 +16,10 @@ import pandas as pd
 import pandera.pandas as pa
 
 from tokenrace import contract as c
+from tokenrace.layout import SNAPSHOT_FILES, fingerprint
 from tokenrace.paths import snapshot_dir
 
 #: Files whose bytes define a snapshot (and so key the book's execution cache).
-SNAPSHOT_FILES = (c.WEEKLY_FILE, c.MODELS_FILE, c.AUTHORS_FILE, c.DESCRIPTOR_FILE)
 
 
 @dataclass(frozen=True, order=True)
@@ -81,18 +80,6 @@ class Snapshot:
     def weeks(self) -> pd.DatetimeIndex:
         """Every week of the snapshot, in order (Mondays)."""
         return pd.DatetimeIndex(sorted(self.weekly["week"].unique()))
-
-
-def fingerprint(folder: str | os.PathLike[str] | None = None) -> str:
-    """SHA-256 over the bytes of the snapshot's contract files (missing files count as empty)."""
-    root = snapshot_dir(folder)
-    digest = hashlib.sha256()
-    for name in SNAPSHOT_FILES:
-        digest.update(name.encode() + b"\0")
-        path = root / name
-        digest.update(path.read_bytes() if path.is_file() else b"<missing>")
-        digest.update(b"\0")
-    return digest.hexdigest()
 
 
 class _UnreadableCsv(ValueError):
