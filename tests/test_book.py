@@ -56,8 +56,10 @@ def text(build: Build, page: str) -> str:
 
 
 def executed(build: Build) -> set[str]:
-    """Notebooks the build executed (as opposed to reading from the cache)."""
-    return set(re.findall(r"chapters/([\w-]+)\.md: Executing notebook", build.log))
+    """Notebooks the build executed, ahead of Sphinx or while reading (not from the cache)."""
+    ahead = re.findall(r"executed chapters/([\w-]+)\.md in", build.log)
+    inline = re.findall(r"chapters/([\w-]+)\.md: Executing notebook", build.log)
+    return set(ahead + inline)
 
 
 def cached(build: Build) -> set[str]:
@@ -212,8 +214,8 @@ def test_broken_snapshot_stops_the_build_before_any_notebook(tmp_path: Path) -> 
     assert built.returncode != 0
     assert "weekly_tokens.csv, row 6, column 'week'" in built.log
     assert "is not a Monday" in built.log
-    assert "Executing notebook" not in built.log
-    assert "CellExecutionError" not in built.log
+    assert "Executing notebook" not in built.log and "notebook(s) ahead" not in built.log
+    assert "CellExecutionError" not in built.log and "Traceback" not in built.log
 
 
 def test_book_builds_on_a_fetched_snapshot(book: Build, tmp_path: Path, monkeypatch) -> None:

@@ -109,9 +109,28 @@ def new_figure(
     return fig, axes
 
 
-def _readable(colour: str) -> str:
-    """A label colour with enough contrast on white: light greys become dark grey."""
-    return MUTED if colour.upper() in {"#BBBBBB", "#999999", "#DDDDDD", "#56B4E9"} else colour
+def relative_luminance(colour: str) -> float:
+    """WCAG relative luminance of a ``#RRGGBB`` colour."""
+    channels = [int(colour.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+    r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(foreground: str, background: str = "#FFFFFF") -> float:
+    """WCAG contrast ratio of two ``#RRGGBB`` colours (1 to 21)."""
+    high, low = sorted((relative_luminance(foreground), relative_luminance(background)))[::-1]
+    return (high + 0.05) / (low + 0.05)
+
+
+def readable(colour: str, background: str = "#FFFFFF", minimum: float = 4.5) -> str:
+    """``colour`` darkened just enough for text on ``background`` to meet WCAG AA (4.5:1)."""
+    rgb = [int(colour.lstrip("#")[i : i + 2], 16) for i in (0, 2, 4)]
+    shade = colour
+    for step in range(21):
+        shade = "#" + "".join(f"{round(c * (1 - step / 20)):02X}" for c in rgb)
+        if contrast(shade, background) >= minimum:
+            return shade
+    return shade
 
 
 def week_axis(ax) -> None:
@@ -141,7 +160,7 @@ def direct_labels(ax, ends: dict[str, float], colours: dict[str, str], x, min_ga
             va="center",
             ha="left",
             fontsize=11.5,
-            color=_readable(colours.get(label, INK)),
+            color=readable(colours.get(label, INK)),
             fontweight="bold",
             annotation_clip=False,
         )

@@ -439,14 +439,10 @@ def essay_split_chart(snap: Snapshot) -> None:
                     f"{value:.0f}",
                     ha="center",
                     va="center",
-                    color="white" if key != "rest" else charts.INK,
+                    color=charts.INK,
                     fontsize=12.5,
                     fontweight="bold",
-                    bbox={
-                        "boxstyle": "round,pad=0.15",
-                        "facecolor": colours[key],
-                        "edgecolor": "none",
-                    },
+                    bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": "none"},
                 )
             left += value
     from matplotlib.patches import Patch
