@@ -23,11 +23,11 @@ import hashlib
 import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 from sphinx.application import Sphinx
 from sphinx.config import Config
-from sphinx.errors import ConfigError
 from sphinx.util import logging
 
 import tokenrace
@@ -126,11 +126,13 @@ def _validate_once(folder: Path, marker: Path) -> None:
     problems = check_snapshot(folder)
     if problems:
         lines = "\n".join(f"  {p}" for p in problems)
-        raise ConfigError(
-            f"the snapshot in {folder} breaks the data contract (data/README.md); "
-            f"no notebook was run:\n{lines}\n"
-            f"Check it with: python -m tokenrace validate {folder}"
+        sys.stderr.write(
+            f"\nThe snapshot in {folder} breaks the data contract (data/README.md) in "
+            f"{len(problems)} place(s); the build stopped before any notebook ran:\n{lines}\n"
+            f"Check it with: python -m tokenrace validate {folder}\n"
         )
+        # SystemExit, not an exception: Jupyter Book would print its own traceback for those.
+        raise SystemExit(1)
     marker.parent.mkdir(parents=True, exist_ok=True)
     marker.write_text(f"{folder}\n", encoding="utf-8")
     LOG.info(f"[tokenrace] snapshot {folder} meets the data contract")

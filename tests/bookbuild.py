@@ -8,12 +8,15 @@ HTML, its log and its execution cache; tests that rebuild work on further copies
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 JB = Path(sys.executable).parent / "jupyter-book"
@@ -22,6 +25,17 @@ STRICT = ["-W", "-n", "--keep-going"]
 TEST_REMOTE = "https://github.com/example-newsroom/the-race.git"
 TEST_REPO_WEB = "https://github.com/example-newsroom/the-race"
 TEST_BRANCH = "main"
+#: Debian's Chromium (never a downloaded browser) and the flags it needs here.
+CHROMIUM = os.environ.get("TOKENRACE_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 _SKIP = {".venv", "_build", ".git", ".pytest_cache", ".ruff_cache", "__pycache__", "tests"}
 
 
@@ -68,3 +82,42 @@ def build_book(src: Path, *, data: Path | None = None) -> Build:
         timeout=1800,
     )
     return Build(src, done.returncode, done.stdout + done.stderr, time.monotonic() - start)
+
+
+# -- the pages of the book, from _toc.yml (never a fixed list) ---------------------------------
+
+
+def toc_files(toc: Path) -> list[str]:
+    """Every page of a Jupyter Book ``_toc.yml``, root first, as paths without suffix."""
+    data = yaml.safe_load(toc.read_text(encoding="utf-8"))
+    found = [data["root"]]
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            if isinstance(node.get("file"), str):
+                found.append(node["file"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk({key: value for key, value in data.items() if key != "root"})
+    return [str(Path(name).with_suffix("")) if Path(name).suffix else name for name in found]
+
+
+def source_of(root: Path, page: str) -> Path:
+    """The source file of a toc entry (``.md`` or ``.ipynb``)."""
+    for suffix in (".md", ".ipynb"):
+        if (root / f"{page}{suffix}").is_file():
+            return root / f"{page}{suffix}"
+    raise FileNotFoundError(f"no source for toc entry {page!r} under {root}")
+
+
+def is_notebook(source: Path) -> bool:
+    """True for an ``.ipynb``, or a MyST ``.md`` with jupytext or kernelspec front matter."""
+    if source.suffix == ".ipynb":
+        return True
+    match = re.match(r"---\n(.*?)\n---\n", source.read_text(encoding="utf-8"), re.DOTALL)
+    front = yaml.safe_load(match.group(1)) if match else None
+    return isinstance(front, dict) and ("kernelspec" in front or "jupytext" in front)

@@ -211,7 +211,8 @@ def test_broken_snapshot_stops_the_build_before_any_notebook(tmp_path: Path) -> 
     weekly.write_text("\n".join(lines) + "\n")
     src = copy_tree(tmp_path / "src", remote=None)
     built = build_book(src, data=bad)
-    assert built.returncode != 0
+    assert built.returncode == 1
+    assert "breaks the data contract" in built.log
     assert "weekly_tokens.csv, row 6, column 'week'" in built.log
     assert "is not a Monday" in built.log
     assert "Executing notebook" not in built.log and "notebook(s) ahead" not in built.log
@@ -262,4 +263,5 @@ def test_book_builds_on_a_fetched_snapshot(book: Build, tmp_path: Path, monkeypa
     assert as_of in text(built, "chapters/editors-notes")
     assert "was not reconstructed from anchors" in text(built, "chapters/data")
     body = text(built, "chapters/claims")
-    assert body.count("holds") >= len(claims.REGISTER)  # every claim shown with a verdict
+    verdicts = body.count("✔ holds") + body.count("✘ does not hold")
+    assert verdicts == len(claims.REGISTER)  # every claim shown, with its verdict

@@ -32,7 +32,6 @@ import functools
 import http.server
 import io
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -45,23 +44,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-import yaml
 from bs4 import BeautifulSoup
+
+from bookbuild import CHROMIUM, CHROMIUM_ARGS, is_notebook, source_of, toc_files
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "_build" / "screenshots"
-CHROMIUM = os.environ.get("TOKENRACE_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 LOAD_TIMEOUT = 60_000  # ms
@@ -88,42 +78,6 @@ GENERIC_ALT = {
 
 
 # -- the pages (from _toc.yml, never a fixed list) ---------------------------------------------
-
-
-def toc_files(toc: Path) -> list[str]:
-    """Every page of a Jupyter Book ``_toc.yml``, root first, as paths without suffix."""
-    data = yaml.safe_load(toc.read_text(encoding="utf-8"))
-    found = [data["root"]]
-
-    def walk(node: object) -> None:
-        if isinstance(node, dict):
-            if isinstance(node.get("file"), str):
-                found.append(node["file"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk({key: value for key, value in data.items() if key != "root"})
-    return [str(Path(name).with_suffix("")) if Path(name).suffix else name for name in found]
-
-
-def source_of(root: Path, page: str) -> Path:
-    """The source file of a toc entry (``.md`` or ``.ipynb``)."""
-    for suffix in (".md", ".ipynb"):
-        if (root / f"{page}{suffix}").is_file():
-            return root / f"{page}{suffix}"
-    raise FileNotFoundError(f"no source for toc entry {page!r} under {root}")
-
-
-def is_notebook(source: Path) -> bool:
-    """True for an ``.ipynb``, or a MyST ``.md`` with jupytext or kernelspec front matter."""
-    if source.suffix == ".ipynb":
-        return True
-    match = re.match(r"---\n(.*?)\n---\n", source.read_text(encoding="utf-8"), re.DOTALL)
-    front = yaml.safe_load(match.group(1)) if match else None
-    return isinstance(front, dict) and ("kernelspec" in front or "jupytext" in front)
 
 
 PAGES = toc_files(ROOT / "_toc.yml")
