@@ -75,7 +75,7 @@ def execute_ahead(app: Sphinx, env, docnames: list[str]) -> None:
     if not pending:
         LOG.info("[tokenrace] every notebook is in the execution cache")
         return
-    workers = min(len(pending), os.cpu_count() or 1)
+    workers = min(len(pending), 2 * (os.cpu_count() or 1))
     LOG.info(f"[tokenrace] executing {len(pending)} notebook(s) ahead, {workers} at a time")
     cache = get_cache(nb_config.execution_cache_path)
     formats = {path: read_fmt for path, _nb, read_fmt in pending}

@@ -33,7 +33,8 @@ from sphinx.util import logging
 import tokenrace
 from parallel_execute import execute_ahead
 from tokenrace.layout import fingerprint
-from tokenrace.paths import BOOK_BUILD_ENV, snapshot_dir
+from tokenrace.paths import BOOK_BUILD_ENV, VALIDATED_ENV, snapshot_dir
+from tokenrace.reproduce import substitutions
 
 LOG = logging.getLogger(__name__)
 BINDERHUB_URL = "https://mybinder.org"
@@ -108,6 +109,10 @@ def _check_snapshot(config: Config, build_dir: Path) -> None:
     key = hashlib.sha256(f"{digest}:{code}".encode()).hexdigest()[:16]
     base = Path(config.nb_execution_cache_path or build_dir / ".jupyter_cache")
     _validate_once(folder, base / f"validated-{key}")
+    # The notebooks' loaders need not repeat the schema checks on these very bytes.
+    os.environ[VALIDATED_ENV] = digest
+    # Pages without a kernel (editor's notes, reproduce) show the snapshot through substitutions.
+    config.myst_substitutions = {**config.myst_substitutions, **substitutions(folder, digest)}
     config.tokenrace_data_fingerprint = key
     config.nb_execution_cache_path = str(base / f"data-{key}")
     LOG.info(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 
 import pandas as pd
 import pytest
@@ -122,3 +123,30 @@ def test_fingerprint_changes_when_a_file_is_missing(data_copy, snap):
 def test_fingerprint_ignores_files_outside_the_contract(data_copy, snap):
     (data_copy / "README.md").write_text("notes\n")
     assert tokenrace.fingerprint(data_copy) == snap.fingerprint
+
+
+def test_a_validated_fingerprint_skips_only_the_repeated_schema_checks(tiny_snapshot) -> None:
+    """The book build validates once; notebooks on the same bytes skip the schema library."""
+    import subprocess
+    import sys
+
+    from tokenrace import fingerprint
+    from tokenrace.paths import VALIDATED_ENV
+
+    code = (
+        "import sys, tokenrace\n"
+        "snap = tokenrace.load_snapshot()\n"
+        "print(len(snap.weekly), any(m.startswith('pandera') for m in sys.modules))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "TOKENRACE_DATA"}
+    env[VALIDATED_ENV] = fingerprint(DEFAULT_DATA_DIR)
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    rows, imported = done.stdout.split()
+    assert int(rows) == len(load_snapshot(DEFAULT_DATA_DIR).weekly) and imported == "False"
+
+    # Another folder (here a broken one) is checked in full, whatever the variable says.
+    tiny_snapshot.set_cell("weekly_tokens.csv", 2, "tokens", "-5")
+    env["TOKENRACE_DATA"] = str(tiny_snapshot)
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert done.returncode != 0 and "SnapshotError" in done.stderr

@@ -10,13 +10,13 @@ prices are USD per million tokens.
 
 from __future__ import annotations
 
-import re
-from datetime import datetime
-
 import pandas as pd
 import pandera.pandas as pa
 
 from tokenrace.countries import ISO_3166_ALPHA2
+from tokenrace.dates import ISO_DATE_RE as ISO_DATE_RE
+from tokenrace.dates import is_iso_date_or_datetime as is_iso_date_or_datetime
+from tokenrace.dates import parse_dates as parse_dates
 from tokenrace.layout import AUTHORS_FILE as AUTHORS_FILE
 from tokenrace.layout import DESCRIPTOR_FILE as DESCRIPTOR_FILE
 from tokenrace.layout import MODELS_FILE as MODELS_FILE
@@ -42,23 +42,7 @@ STEALTH_AUTHOR = "openrouter"
 
 SLUG_RE = r"[a-z0-9][a-z0-9._-]*"
 MODEL_RE = rf"{SLUG_RE}/[a-z0-9][a-z0-9._-]*"
-ISO_DATE_RE = r"\d{4}-\d{2}-\d{2}"
 DECIMAL_RE = r"-?\d+(\.\d+)?"
-
-
-def parse_dates(text: pd.Series) -> pd.Series:
-    """Parse ISO dates (YYYY-MM-DD); anything else becomes NaT."""
-    shaped = text.where(text.str.fullmatch(ISO_DATE_RE), None)
-    return pd.to_datetime(shaped, format="%Y-%m-%d", errors="coerce")
-
-
-def is_iso_date_or_datetime(text: str) -> bool:
-    """True for an ISO date (YYYY-MM-DD) or an ISO date-time such as 2026-05-29T02:00:00Z."""
-    try:
-        pd.Timestamp(datetime.fromisoformat(text.replace("Z", "+00:00")))
-    except ValueError:
-        return False
-    return bool(re.match(ISO_DATE_RE, text))
 
 
 def _is_iso_date(text: pd.Series) -> pd.Series:

@@ -11,6 +11,9 @@ DATA_ENV_VAR = "TOKENRACE_DATA"
 #: Set (to "1") by the book build for its kernels: charts are then published as MyST figures.
 BOOK_BUILD_ENV = "TOKENRACE_BOOK_BUILD"
 
+#: Set by the book build to the fingerprint of the snapshot it has just validated.
+VALIDATED_ENV = "TOKENRACE_VALIDATED_FINGERPRINT"
+
 #: Root of the repository checkout (the folder holding ``_config.yml``).
 REPO_ROOT = Path(__file__).resolve().parent.parent
 

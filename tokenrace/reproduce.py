@@ -1,15 +1,20 @@
-"""Facts for the "Reproduce this report" page: the snapshot in use and the package versions."""
+"""Facts about the build for the book's pages: the snapshot in use and the package versions.
+
+Standard library only: the build extension turns these into MyST substitutions
+(``{{ snapshot_as_of }}``, ``{{ versions_table }}``, ...) before any page is read, so the editor's
+notes and the reproduce page need no kernel.
+"""
 
 from __future__ import annotations
 
+import json
 import platform
 from importlib import metadata
+from pathlib import Path
 
-import pandas as pd
+from tokenrace.layout import DESCRIPTOR_FILE
 
-from tokenrace.snapshot import Snapshot
-
-#: Packages whose versions the page lists (the pins are in requirements.txt).
+#: Packages whose versions the reproduce page lists (the pins are in requirements.txt).
 KEY_PACKAGES = (
     "jupyter-book",
     "sphinx",
@@ -24,30 +29,38 @@ KEY_PACKAGES = (
     "numpy",
     "pandera",
     "matplotlib",
-    "seaborn",
 )
 
 
-def snapshot_table(snap: Snapshot):
-    """The snapshot in use: title, as-of date, kind, fingerprint (SHA-256 of its files).
-
-    Returned as Markdown so that the long fingerprint is shown whole.
-    """
-    from IPython.display import Markdown
-
-    rows = [
-        ("Title", snap.meta.get("title", "")),
-        ("As of", snap.as_of),
-        ("Kind", snap.meta.get("kind", "")),
-        ("Licence", ", ".join(lic.get("name", "") for lic in snap.meta.get("licenses", []))),
-        ("Fingerprint (SHA-256)", f"`{snap.fingerprint}`"),
+def versions() -> list[tuple[str, str]]:
+    """(package, version) for Python and the packages that build and compute the report."""
+    return [("python", platform.python_version())] + [
+        (name, metadata.version(name)) for name in KEY_PACKAGES
     ]
-    lines = ["| Snapshot in use | |", "|---|---|"] + [f"| {k} | {v} |" for k, v in rows]
-    return Markdown("\n".join(lines) + "\n")
 
 
-def versions_table() -> pd.DataFrame:
-    """Python and the versions of the packages that build and compute the report."""
-    rows = [("python", platform.python_version())]
-    rows += [(name, metadata.version(name)) for name in KEY_PACKAGES]
-    return pd.DataFrame(rows, columns=["Package", "Version"]).set_index("Package")
+def _table(header: tuple[str, str], rows: list[tuple[str, str]]) -> str:
+    lines = [f"| {header[0]} | {header[1]} |", "|---|---|"]
+    return "\n".join(lines + [f"| {a} | {b} |" for a, b in rows]) + "\n"
+
+
+def substitutions(folder: Path, digest: str) -> dict[str, str]:
+    """MyST substitutions describing the snapshot in ``folder`` (fingerprint ``digest``)."""
+    meta = json.loads((folder / DESCRIPTOR_FILE).read_text(encoding="utf-8"))
+    sources = "; ".join(s.get("title", s.get("path", "")) for s in meta.get("sources", []))
+    licences = ", ".join(lic.get("name", "") for lic in meta.get("licenses", []))
+    rows = [
+        ("Title", meta.get("title", "")),
+        ("As of", str(meta.get("as_of", ""))),
+        ("Kind", meta.get("kind", "")),
+        ("Licence", licences),
+        ("Fingerprint (SHA-256)", f"`{digest}`"),
+    ]
+    return {
+        "snapshot_as_of": str(meta.get("as_of", "")),
+        "snapshot_title": meta.get("title", ""),
+        "snapshot_kind": meta.get("kind", "snapshot"),
+        "snapshot_sources": sources,
+        "snapshot_table": _table(("Snapshot in use", ""), rows),
+        "versions_table": _table(("Package", "Version"), versions()),
+    }

@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import pandera.pandas as pa
 
-from tokenrace import contract as c
+from tokenrace import layout as c
+from tokenrace.dates import is_iso_date_or_datetime, parse_dates
 from tokenrace.layout import SNAPSHOT_FILES, fingerprint
-from tokenrace.paths import snapshot_dir
+from tokenrace.paths import VALIDATED_ENV, snapshot_dir
 
 #: Files whose bytes define a snapshot (and so key the book's execution cache).
 
@@ -134,7 +134,9 @@ def _read_csv(root: Path, name: str) -> tuple[pd.DataFrame | None, list[Problem]
     return frame, []
 
 
-def _schema_problems(name: str, frame: pd.DataFrame, schema: pa.DataFrameSchema) -> list[Problem]:
+def _schema_problems(name: str, frame: pd.DataFrame, schema) -> list[Problem]:
+    import pandera.pandas as pa
+
     try:
         schema.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as err:
@@ -178,7 +180,7 @@ def _descriptor_problems(root: Path) -> tuple[dict[str, Any] | None, list[Proble
         if not meta.get(key):
             problems.append(Problem(name, None, key, "is missing or empty"))
     as_of = str(meta.get("as_of", ""))
-    if as_of and not c.is_iso_date_or_datetime(as_of):
+    if as_of and not is_iso_date_or_datetime(as_of):
         problems.append(Problem(name, None, "as_of", f"{as_of!r} is not an ISO date"))
     resources = meta.get("resources", [])
     if not isinstance(resources, list):
@@ -199,7 +201,8 @@ def check_snapshot(folder: str | os.PathLike[str] | None = None) -> list[Problem
     return _load(snapshot_dir(folder))[1]
 
 
-def _load(root: Path) -> tuple[dict[str, Any], list[Problem]]:
+def _load(root: Path, schemas: bool = True) -> tuple[dict[str, Any], list[Problem]]:
+    """Read the four files; with ``schemas``, check them against the contract's schemas."""
     if not root.is_dir():
         return {}, [Problem(str(root), None, None, "snapshot folder not found")]
     authors, problems = _read_csv(root, c.AUTHORS_FILE)
@@ -209,14 +212,23 @@ def _load(root: Path) -> tuple[dict[str, Any], list[Problem]]:
     problems += more
     meta, more = _descriptor_problems(root)
     problems += more
+    if schemas:
+        problems += _contract_problems(authors, models, weekly)
+    tables = {"authors": authors, "models": models, "weekly": weekly, "meta": meta}
+    return tables, sorted(set(problems), key=_problem_order)
+
+
+def _contract_problems(authors, models, weekly) -> list[Problem]:
+    from tokenrace import contract as c
+
+    problems: list[Problem] = []
     if authors is not None:
         problems += _schema_problems(c.AUTHORS_FILE, authors, c.authors_schema(authors))
     if models is not None:
         problems += _schema_problems(c.MODELS_FILE, models, c.models_schema(models, authors))
     if weekly is not None:
         problems += _schema_problems(c.WEEKLY_FILE, weekly, c.weekly_schema(weekly, models))
-    tables = {"authors": authors, "models": models, "weekly": weekly, "meta": meta}
-    return tables, sorted(set(problems), key=_problem_order)
+    return problems
 
 
 def _problem_order(problem: Problem) -> tuple:
@@ -231,9 +243,16 @@ def load_snapshot(path: str | os.PathLike[str] | None = None) -> Snapshot:
     ``path`` defaults to ``$TOKENRACE_DATA`` or else the committed ``data/`` folder.
     Raises :class:`SnapshotError`, listing every problem by file, row and column, if the folder
     breaks the contract.
+
+    The book build checks the snapshot once, before any notebook runs, and hands its fingerprint
+    to the notebooks in ``$TOKENRACE_VALIDATED_FINGERPRINT``. When the folder's bytes match it,
+    the schema checks are not repeated; reading, the structural checks and the typed conversion
+    still run, and any other folder is checked in full.
     """
     root = snapshot_dir(path)
-    tables, problems = _load(root)
+    digest = fingerprint(root)
+    trusted = os.environ.get(VALIDATED_ENV) == digest
+    tables, problems = _load(root, schemas=not trusted)
     if problems:
         raise SnapshotError(root, problems)
     return Snapshot(
@@ -242,14 +261,14 @@ def load_snapshot(path: str | os.PathLike[str] | None = None) -> Snapshot:
         models=_typed_models(tables["models"]),
         authors=tables["authors"].reset_index(drop=True),
         meta=tables["meta"],
-        fingerprint=fingerprint(root),
+        fingerprint=digest,
     )
 
 
 def _typed_weekly(frame: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame(
         {
-            "week": c.parse_dates(frame["week"]),
+            "week": parse_dates(frame["week"]),
             "model": frame["model"],
             "tokens": frame["tokens"].astype("int64"),
         }
@@ -260,7 +279,7 @@ def _typed_weekly(frame: pd.DataFrame) -> pd.DataFrame:
 def _typed_models(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     out["open_weights"] = out["open_weights"] == "true"
-    out["released"] = c.parse_dates(out["released"])
+    out["released"] = parse_dates(out["released"])
     for column in ("input_usd_per_mtok", "output_usd_per_mtok"):
         out[column] = pd.to_numeric(out[column].replace("", None), errors="raise").astype(float)
     return out.reset_index(drop=True)
