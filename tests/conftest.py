@@ -8,12 +8,13 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from bookbuild import TEST_REMOTE, Build, build_book, copy_tree
+from bookbuild import CHROMIUM, CHROMIUM_ARGS, TEST_REMOTE, Build, build_book, copy_tree
 from tokenrace.paths import DATA_ENV_VAR, DEFAULT_DATA_DIR, REPO_ROOT
 
 TESTS_DIR = Path(__file__).resolve().parent
@@ -200,3 +201,18 @@ def book(tmp_path_factory: pytest.TempPathFactory) -> Build:
     if built.returncode != 0:
         pytest.fail(f"strict book build failed (exit {built.returncode}):\n{built.log[-6000:]}")
     return built
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """Debian's headless Chromium driven by Playwright, shared by the browser tests."""
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run `make system-deps` (Debian package chromium)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()

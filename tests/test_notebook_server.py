@@ -34,7 +34,7 @@ from pathlib import Path
 
 import pytest
 
-from bookbuild import CHROMIUM, CHROMIUM_ARGS, is_notebook, source_of, toc_files
+from bookbuild import is_notebook, source_of, toc_files
 
 pytestmark = pytest.mark.browser
 
@@ -232,20 +232,6 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
         yield server
     finally:
         stop(process)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: run `make system-deps` (Debian package chromium)")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 # -- postBuild on its own ------------------------------------------------------------------------

@@ -46,7 +46,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from bookbuild import CHROMIUM, CHROMIUM_ARGS, is_notebook, source_of, toc_files
+from bookbuild import is_notebook, source_of, toc_files
 
 pytestmark = pytest.mark.browser
 
@@ -109,20 +109,6 @@ def site(book) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: run `make system-deps` (Debian package chromium)")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 @dataclass
