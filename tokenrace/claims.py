@@ -104,33 +104,29 @@ def _top_three(snap: Snapshot) -> tuple[str, bool, dict]:
     return "; ".join(parts), holds, numbers
 
 
-def frontier_models(snap: Snapshot) -> pd.DataFrame:
+def final_month_usage(snap: Snapshot) -> pd.DataFrame:
+    """:func:`tokenrace.prices.usage_and_price` over the final four weeks."""
+    return prices.usage_and_price(snap, recut.last_weeks(snap, MONTH_WEEKS))
+
+
+def frontier_models(snap: Snapshot, usage: pd.DataFrame | None = None) -> pd.DataFrame:
     """Frontier: US closed-weight models among the 10 most-used of the final four weeks.
 
-    Returns :func:`tokenrace.prices.usage_and_price` rows (tokens over the final four weeks).
+    Returns rows of ``usage`` (default :func:`final_month_usage`).
     """
-    weeks = recut.last_weeks(snap, MONTH_WEEKS)
-    table = prices.usage_and_price(snap, weeks)
-    top = table.head(FRONTIER_TOP_N)
+    top = (final_month_usage(snap) if usage is None else usage).head(FRONTIER_TOP_N)
     return top[top["group"] == "us_closed"]
 
 
-def _weighted(table: pd.DataFrame) -> float:
-    priced = table[table["blended_usd_per_mtok"].notna()]
-    if priced.empty or priced["tokens"].sum() == 0:
-        return float("nan")
-    return float((priced["tokens"] * priced["blended_usd_per_mtok"]).sum() / priced["tokens"].sum())
-
-
 def _fraction_of_frontier(snap: Snapshot) -> tuple[str, bool, dict]:
-    weeks = recut.last_weeks(snap, MONTH_WEEKS)
-    table = prices.usage_and_price(snap, weeks)
+    table = final_month_usage(snap)
     top3 = recut.top_models(snap, recut.last_weeks(snap, 1), n=3)["model"]
-    leaders = _weighted(table.loc[top3])
-    frontier = _weighted(frontier_models(snap))
+    frontier_rows = frontier_models(snap, table)
+    leaders = prices.token_weighted_price(table.loc[top3])
+    frontier = prices.token_weighted_price(frontier_rows)
     ratio = leaders / frontier if frontier else float("nan")
     holds = ratio <= FRACTION_MAX
-    names = ", ".join(frontier_models(snap)["name"]) or "none"
+    names = ", ".join(frontier_rows["name"]) or "none"
     measured = (
         f"top three: ${leaders:.2f}/Mtok; frontier ({names}): ${frontier:.2f}/Mtok; "
         f"ratio {ratio:.2f}"
@@ -172,7 +168,7 @@ def _china_rises(snap: Snapshot) -> tuple[str, bool, dict]:
 
 def price_by_country(snap: Snapshot) -> pd.DataFrame:
     """Token-weighted blended price per country of origin over the final four weeks."""
-    table = prices.usage_and_price(snap, recut.last_weeks(snap, MONTH_WEEKS))
+    table = final_month_usage(snap)
     table["country"] = table["country"].replace("", "unattributed")
     out = prices.weighted_price(table, "country")
     out["token_share_pct"] = out["priced_tokens"] / out["priced_tokens"].sum() * 100
@@ -197,10 +193,11 @@ def _china_cheapest(snap: Snapshot) -> tuple[str, bool, dict]:
 
 
 def _gemma(snap: Snapshot) -> tuple[str, bool, dict]:
-    table = prices.usage_and_price(snap, recut.last_weeks(snap, MONTH_WEEKS))
+    table = final_month_usage(snap)
     gemma = table[table.index.str.contains("gemma")]
     cn_open = table[table["group"] == "cn_open"]
-    g, c, f = _weighted(gemma), _weighted(cn_open), _weighted(frontier_models(snap))
+    weighted = prices.token_weighted_price
+    g, c, f = weighted(gemma), weighted(cn_open), weighted(frontier_models(snap, table))
     same_order = 1 / SAME_ORDER_FACTOR <= g / c <= SAME_ORDER_FACTOR
     far_below = g <= FAR_BELOW_FACTOR * f
     holds = bool(same_order and far_below)
@@ -280,19 +277,6 @@ REGISTER: tuple[Claim, ...] = (
 def evaluate(snap: Snapshot, chapter: str | None = None) -> list[ClaimResult]:
     """Measure every claim (or one chapter's) on ``snap``."""
     return [c.evaluate(snap) for c in REGISTER if chapter is None or c.chapter == chapter]
-
-
-def table(results: list[ClaimResult]) -> pd.DataFrame:
-    """The results as a table for display: claim, test, measured value, verdict."""
-    return pd.DataFrame(
-        {
-            "Claim": [r.id for r in results],
-            "The essay says": [r.sentence for r in results],
-            "Test": [r.test for r in results],
-            "Measured": [r.measured for r in results],
-            "Verdict": [("✔ holds" if r.holds else "✘ does not hold") for r in results],
-        }
-    ).set_index("Claim")
 
 
 def glue_key(claim_id: str, what: str) -> str:

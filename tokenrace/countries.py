@@ -21,20 +21,6 @@ _CODES = """
 #: Every officially assigned ISO 3166-1 alpha-2 code.
 ISO_3166_ALPHA2: frozenset[str] = frozenset(_CODES.split())
 
-#: Region names used by the report for the countries that appear in the data.
-COUNTRY_NAMES: dict[str, str] = {
-    "CN": "China",
-    "US": "United States",
-    "FR": "France",
-    "DE": "Germany",
-    "GB": "United Kingdom",
-    "CA": "Canada",
-    "IL": "Israel",
-    "KR": "South Korea",
-    "JP": "Japan",
-    "AE": "United Arab Emirates",
-}
-
 #: Countries the report groups as "Europe".
 EUROPE: frozenset[str] = frozenset(
     "AD AL AT BA BE BG BY CH CY CZ DE DK EE ES FI FR GB GR HR HU IE IS IT LI LT LU LV MC MD ME "

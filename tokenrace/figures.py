@@ -283,7 +283,7 @@ def labs_stacked(snap: Snapshot, n_labs: int = 7) -> None:
 
 def price_and_usage(snap: Snapshot, n: int = 12) -> None:
     """Bars of the most-used models' final-month tokens, each labelled with its blended price."""
-    table = prices.usage_and_price(snap, recut.last_weeks(snap, claims.MONTH_WEEKS)).head(n)
+    table = claims.final_month_usage(snap).head(n)
     table = table.iloc[::-1]
     fig, ax = charts.new_figure(
         "Most-used models of the final month,\nwith their price", height=6.2
@@ -492,7 +492,7 @@ def essay_split_chart(snap: Snapshot) -> None:
 
 def cost_vs_usage(snap: Snapshot) -> None:
     """Scatter, log-log: blended price against final-month tokens, by origin; Gemma labelled."""
-    table = prices.usage_and_price(snap, recut.last_weeks(snap, claims.MONTH_WEEKS))
+    table = claims.final_month_usage(snap)
     table = table[table["blended_usd_per_mtok"].notna() & (table["tokens"] > 0)]
     fig, ax = charts.new_figure("Cost against usage, final month", height=6.0)
     for group in recut.ORIGIN_GROUPS:
@@ -567,7 +567,7 @@ def cost_vs_usage(snap: Snapshot) -> None:
 
 def price_by_origin(snap: Snapshot) -> pd.DataFrame:
     """Bar chart of the token-weighted blended price per origin group; returns its table."""
-    table = prices.usage_and_price(snap, recut.last_weeks(snap, claims.MONTH_WEEKS))
+    table = claims.final_month_usage(snap)
     by_group = prices.weighted_price(table, "group")
     fig, ax = charts.new_figure("What a million tokens cost,\nby origin", height=3.8)
     labels = [recut.ORIGIN_GROUPS[g] for g in by_group.index]

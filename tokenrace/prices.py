@@ -35,13 +35,26 @@ def model_prices(snap: Snapshot, input_share: float = BLEND_INPUT_SHARE) -> pd.D
     return attrs
 
 
-def usage_and_price(snap: Snapshot, weeks: pd.DatetimeIndex) -> pd.DataFrame:
+def usage_and_price(
+    snap: Snapshot, weeks: pd.DatetimeIndex, input_share: float = BLEND_INPUT_SHARE
+) -> pd.DataFrame:
     """Per listed model: ``tokens`` over ``weeks`` and the blended price, most used first."""
     rows = snap.weekly[snap.weekly["week"].isin(weeks) & (snap.weekly["model"] != "other")]
     tokens = rows.groupby("model")["tokens"].sum()
-    table = model_prices(snap).loc[tokens.index]
+    table = model_prices(snap, input_share).loc[tokens.index]
     table["tokens"] = tokens.astype("int64")
     return table.sort_values("tokens", ascending=False, kind="stable")
+
+
+def token_weighted_price(table: pd.DataFrame) -> float:
+    """Token-weighted blended price (USD/Mtok) of the priced rows of ``table``; NaN if none.
+
+    ``table`` is :func:`usage_and_price` output, or a subset of its rows.
+    """
+    priced = table[table["blended_usd_per_mtok"].notna()]
+    if priced.empty or priced["tokens"].sum() == 0:
+        return float("nan")
+    return float((priced["tokens"] * priced["blended_usd_per_mtok"]).sum() / priced["tokens"].sum())
 
 
 def weighted_price(table: pd.DataFrame, by: str) -> pd.DataFrame:
@@ -73,10 +86,7 @@ def spend_and_token_shares(
     Spend = tokens × blended price at ``input_share`` input. Only priced listed models count, in
     both shares, so the two are comparable.
     """
-    table = usage_and_price(snap, weeks)
-    table["blended_usd_per_mtok"] = blended_price(
-        table["input_usd_per_mtok"], table["output_usd_per_mtok"], input_share
-    )
+    table = usage_and_price(snap, weeks, input_share)
     priced = table[table["blended_usd_per_mtok"].notna()]
     spend = (priced["tokens"] / 1e6 * priced["blended_usd_per_mtok"]).groupby(priced[by]).sum()
     tokens = priced.groupby(by)["tokens"].sum()

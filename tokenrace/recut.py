@@ -73,12 +73,6 @@ def model_attributes(snap: Snapshot) -> pd.DataFrame:
     return table.set_index("model")[columns]
 
 
-def wide_tokens(snap: Snapshot) -> pd.DataFrame:
-    """Tokens per week (rows, Mondays) and model (columns); 0 where a model has no row."""
-    wide = snap.weekly.pivot(index="week", columns="model", values="tokens")
-    return wide.fillna(0).astype("int64")
-
-
 def weekly_total(snap: Snapshot) -> pd.Series:
     """The platform total per week, in tokens."""
     return snap.weekly.groupby("week")["tokens"].sum()
@@ -100,11 +94,6 @@ def shares_by(snap: Snapshot, column: str) -> pd.DataFrame:
 def last_weeks(snap: Snapshot, n: int) -> pd.DatetimeIndex:
     """The final ``n`` weeks of the snapshot (Mondays)."""
     return snap.weeks[-n:]
-
-
-def first_weeks(snap: Snapshot, n: int) -> pd.DatetimeIndex:
-    """The first ``n`` weeks of the snapshot (Mondays)."""
-    return snap.weeks[:n]
 
 
 def top_models(snap: Snapshot, weeks: pd.DatetimeIndex, n: int = 10) -> pd.DataFrame:

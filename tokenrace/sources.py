@@ -20,9 +20,3 @@ def anchors() -> pd.DataFrame:
 def fact_value(anchor_id: str) -> float:
     """The value of one sourced fact, in the unit its ``unit`` column states."""
     return float(anchors().at[anchor_id, "value"])
-
-
-def fact_source(anchor_id: str) -> str:
-    """Where one sourced fact comes from, with its grade."""
-    row = anchors().loc[anchor_id]
-    return f"{row['source']} (grade {row['grade']})"
