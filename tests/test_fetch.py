@@ -35,7 +35,7 @@ import pytest
 from tokenrace import fetch as f
 from tokenrace.cli import main as cli_main
 from tokenrace.paths import DEFAULT_DATA_DIR, REPO_ROOT
-from tokenrace.snapshot import check_snapshot
+from tokenrace.snapshot import check_snapshot, load_snapshot
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "openrouter"
 TINY_DIR = Path(__file__).resolve().parent / "fixtures" / "tiny"
@@ -56,6 +56,15 @@ PERMASLUG_TO_MODEL = {
     "mistralai/mistral-nemo": "mistralai/mistral-nemo",
     "qwen/qwen3-coder-480b-a35b-07-25": "qwen/qwen3-coder",
     "other": "other",
+}
+#: The free-split range (see make_fixtures.py): one window, two whole weeks.
+FREE_START, FREE_END = "2026-05-18", "2026-05-31"
+FREE_WINDOW = "2026-05-18_2026-05-31"
+FREE_WEEKS = ["2026-05-18", "2026-05-25"]
+#: Its permaslugs add a model that is served only as ':free'.
+FREE_PERMASLUG_TO_MODEL = {
+    **PERMASLUG_TO_MODEL,
+    "meta-llama/llama-3.3-70b-instruct": "meta-llama/llama-3.3-70b-instruct",
 }
 
 
@@ -261,6 +270,20 @@ def monday(day: str) -> str:
     return (d - timedelta(days=d.weekday())).isoformat()
 
 
+def expected_free(
+    rows: list[dict[str, str]], weeks: list[str], to_model: dict[str, str]
+) -> tuple[dict[tuple[str, str], int], dict[str, int]]:
+    """Free tokens per (week, model) and per ':free' permaslug, summed from recorded rows."""
+    per_row: dict[tuple[str, str], int] = defaultdict(int)
+    per_variant: dict[str, int] = defaultdict(int)
+    for row in rows:
+        base, _, variant = row["model_permaslug"].partition(":")
+        if variant == "free" and monday(row["date"]) in weeks:
+            per_row[(monday(row["date"]), to_model[base])] += int(row["total_tokens"])
+            per_variant[row["model_permaslug"]] += int(row["total_tokens"])
+    return dict(per_row), dict(per_variant)
+
+
 # -- the normal fetch ------------------------------------------------------------------------------
 
 
@@ -288,9 +311,16 @@ def test_fetch_end_to_end_through_the_cli(openrouter, env, tmp_path, cli):
         if week in KEPT_WEEKS:
             model = PERMASLUG_TO_MODEL[row["model_permaslug"].split(":")[0]]
             expected[(week, model)] += int(row["total_tokens"])
+    assert (out / "weekly_tokens.csv").read_text().splitlines()[
+        0
+    ] == "week,model,tokens,free_tokens"
     weekly = read_csv(out / "weekly_tokens.csv")
     got = {(r["week"], r["model"]): int(r["tokens"]) for r in weekly}
     assert got == dict(expected)
+    free, free_folded = expected_free(fixture_rows(), KEPT_WEEKS, PERMASLUG_TO_MODEL)
+    assert {(r["week"], r["model"]): r["free_tokens"] for r in weekly} == {
+        key: "" if key[1] == "other" else str(free.get(key, 0)) for key in expected
+    }
     assert sorted({r["week"] for r in weekly}) == KEPT_WEEKS  # partial weeks dropped
     assert not any(":" in r["model"] for r in weekly)
     for week in KEPT_WEEKS:  # numbers from make_fixtures.py, by hand
@@ -343,6 +373,8 @@ def test_fetch_end_to_end_through_the_cli(openrouter, env, tmp_path, cli):
         "deepseek/deepseek-chat-v3-0324": ["deepseek/deepseek-chat-v3-0324:free"],
         "qwen/qwen3-coder": ["qwen/qwen3-coder-480b-a35b-07-25:nitro"],
     }
+    assert meta["processing"]["free_tokens_folded"] == free_folded
+    assert free_folded == {"deepseek/deepseek-chat-v3-0324:free": 6 * 7 * 500_000_000}
     assert [w["start_date"] for w in meta["processing"]["windows"]] == [START, "2026-04-27"]
 
     # Every raw response is kept byte for byte; nothing else is left beside the snapshot.
@@ -390,14 +422,162 @@ def test_prices_become_usd_per_million_tokens_without_float_noise(price, expecte
 
 def test_resources_match_the_committed_data_package():
     committed = json.loads((DEFAULT_DATA_DIR / "datapackage.json").read_text())["resources"]
+    contract_files = ["weekly_tokens.csv", "models.csv", "authors.csv"]
+    committed = [r for r in committed if r["path"] in contract_files]  # not the optional ones
 
     def shape(resources):
+        """Names and types of the fields, without the contract's optional free_tokens."""
         return [
-            (r["name"], r["path"], [(x["name"], x["type"]) for x in r["schema"]["fields"]])
+            (
+                r["name"],
+                r["path"],
+                [
+                    (x["name"], x["type"])
+                    for x in r["schema"]["fields"]
+                    if x["name"] != "free_tokens"
+                ],
+            )
             for r in resources
         ]
 
     assert shape(f.RESOURCES) == shape(committed)
+    weekly = {x["name"]: x for x in f.RESOURCES[0]["schema"]["fields"]}
+    assert list(weekly) == ["week", "model", "tokens", "free_tokens"]
+    assert weekly["free_tokens"]["type"] == "integer"
+    assert weekly["free_tokens"]["constraints"] == {"minimum": 0}
+
+
+# -- free tokens -----------------------------------------------------------------------------------
+
+
+def fetch_free_range(capsys, out: Path, *extra: str) -> tuple[int, str, str]:
+    """Run ``python -m tokenrace fetch`` in-process on the free-split range (one window)."""
+    args = ["fetch", "--start", FREE_START, "--end", FREE_END, "--out", str(out), *AUTHORS]
+    code = cli_main([*args, *extra])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_free_tokens_are_split_out_to_the_token(openrouter, env, tmp_path, capsys):
+    rows = recorded_rows(FREE_WINDOW)
+    # The fixture's premises: one model with paid and ':free' rows in the same week, one whose
+    # only rows are ':free', and paid variants (':beta', ':nitro') that must not count as free.
+    slugs_by_week: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for row in rows:
+        base, _, variant = row["model_permaslug"].partition(":")
+        slugs_by_week[(monday(row["date"]), base)].add(variant)
+    assert {"", "free"} <= slugs_by_week[(FREE_WEEKS[0], "deepseek/deepseek-chat-v3-0324")]
+    llama = "meta-llama/llama-3.3-70b-instruct"
+    assert all(slugs_by_week[(w, llama)] == {"free"} for w in FREE_WEEKS)
+    assert {"beta", "nitro"} <= {v for (_w, _b), vs in slugs_by_week.items() for v in vs}
+
+    out = tmp_path / "snapshots" / "free"
+    code, _out, err = fetch_free_range(capsys, out)
+    assert code == 0, err
+    assert openrouter.requested() == [FREE_WINDOW, "models"]
+
+    # Expected numbers, summed here from the recorded JSON.
+    tokens: dict[tuple[str, str], int] = defaultdict(int)
+    for row in rows:
+        model = FREE_PERMASLUG_TO_MODEL[row["model_permaslug"].partition(":")[0]]
+        tokens[(monday(row["date"]), model)] += int(row["total_tokens"])
+    free, free_folded = expected_free(rows, FREE_WEEKS, FREE_PERMASLUG_TO_MODEL)
+
+    lines = (out / "weekly_tokens.csv").read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "week,model,tokens,free_tokens"
+    weekly = read_csv(out / "weekly_tokens.csv")
+    assert {(r["week"], r["model"]): int(r["tokens"]) for r in weekly} == dict(tokens)
+    got = {(r["week"], r["model"]): r["free_tokens"] for r in weekly}
+    assert got == {key: "" if key[1] == "other" else str(free.get(key, 0)) for key in tokens}
+
+    # The same numbers by hand, from make_fixtures.py's formulas (j = day index from 05-18).
+    week_1, week_2 = FREE_WEEKS
+    deepseek = "deepseek/deepseek-chat-v3-0324"
+    assert got[(week_1, deepseek)] == str(7 * 600_000_000 + 7 * sum(range(7)))
+    assert got[(week_2, deepseek)] == str(7 * 600_000_000 + 7 * sum(range(7, 14)))
+    assert tokens[(week_1, deepseek)] == 7 * 2_100_000_000 + 1_000 * sum(range(7)) + int(
+        got[(week_1, deepseek)]
+    )
+    assert got[(week_1, llama)] == str(7 * 90_000_000 + 11 * sum(range(7))) == "630000231"
+    for week in FREE_WEEKS:  # served only as ':free': every token is free
+        assert got[(week, llama)] == str(tokens[(week, llama)])
+    assert got[(week_1, "google/gemini-2.5-flash")] == str(7 * 40_000_000 + sum(range(7)))
+    assert got[(week_2, "google/gemini-2.5-flash")] == "0"  # no ':free' rows that week
+    for week in FREE_WEEKS:  # paid variants are folded into tokens, not into free_tokens
+        assert got[(week, "anthropic/claude-sonnet-4")] == "0"
+        assert tokens[(week, "anthropic/claude-sonnet-4")] == 7 * (3_000_000_000 + 25_000_000)
+        assert got[(week, "qwen/qwen3-coder")] == "0"
+        assert got[(week, "mistralai/mistral-nemo")] == "0"
+        assert got[(week, "other")] == ""  # unknown: the long tail may hold free variants
+
+    meta = json.loads((out / "datapackage.json").read_text())
+    assert meta["processing"]["free_tokens_folded"] == free_folded
+    assert sorted(free_folded) == [
+        "deepseek/deepseek-chat-v3-0324:free",
+        "google/gemini-2.5-flash:free",
+        "meta-llama/llama-3.3-70b-instruct:free",
+    ]
+    assert meta["processing"]["variants_folded"]["anthropic/claude-sonnet-4"] == [
+        "anthropic/claude-4-sonnet-20250522:beta"
+    ]
+    fields = meta["resources"][0]["schema"]["fields"]
+    assert [(x["name"], x["type"]) for x in fields][-1] == ("free_tokens", "integer")
+
+    # The snapshot meets the contract, and the loader reads the split.
+    assert check_snapshot(out) == []
+    loaded = load_snapshot(out).weekly
+    other = loaded["model"] == "other"
+    assert loaded.loc[other, "free_tokens"].isna().all()
+    assert loaded.loc[~other, "free_tokens"].notna().all()
+    by_key = {
+        (w.date().isoformat(), m): v
+        for w, m, v in loaded.loc[~other, ["week", "model", "free_tokens"]].itertuples(index=False)
+    }
+    assert by_key == {key: float(free.get(key, 0)) for key in tokens if key[1] != "other"}
+
+
+def test_an_unlisted_free_variant_counts_in_other_as_unknown(openrouter, env, tmp_path, capsys):
+    def edit(payload):
+        payload["data"].append(
+            {"date": "2026-05-20", "model_permaslug": "newlab/mystery-1:free", "total_tokens": "9"}
+        )
+
+    openrouter.edits[FREE_WINDOW] = edit
+    out = tmp_path / "snapshots" / "free"
+    code, _out, err = fetch_free_range(capsys, out, "--fold-unlisted")
+    assert code == 0, err
+    weekly = {(r["week"], r["model"]): r for r in read_csv(out / "weekly_tokens.csv")}
+    recorded = sum(
+        int(r["total_tokens"])
+        for r in recorded_rows(FREE_WINDOW)
+        if r["model_permaslug"] == "other" and monday(r["date"]) == FREE_WEEKS[0]
+    )
+    assert weekly[(FREE_WEEKS[0], "other")] == {
+        "week": FREE_WEEKS[0],
+        "model": "other",
+        "tokens": str(recorded + 9),
+        "free_tokens": "",
+    }
+    meta = json.loads((out / "datapackage.json").read_text())
+    assert meta["processing"]["unlisted_folded_into_other"] == {"newlab/mystery-1:free": 9}
+    assert "newlab/mystery-1:free" not in meta["processing"]["free_tokens_folded"]
+    assert check_snapshot(out) == []
+
+
+@pytest.mark.parametrize(
+    ("permaslug", "free"),
+    [
+        ("x/model:free", True),
+        ("x/model", False),
+        ("x/model:beta", False),
+        ("x/model:nitro", False),
+        ("x/model:freebie", False),
+        ("x/model:FREE", False),
+        ("other", False),
+    ],
+)
+def test_only_the_free_suffix_is_free(permaslug, free):
+    assert f.is_free(permaslug) is free
 
 
 # -- retries and throttling ------------------------------------------------------------------------
@@ -594,7 +774,17 @@ def test_a_contract_breach_is_caught_before_anything_is_replaced(openrouter, env
     code, out, err = fetch(capsys, old, *AUTHORS)
     cache = {raw_name(WINDOW_1), raw_name(WINDOW_2), "models.json"}
     message = assert_failed_cleanly(code, out, err, old, before, cache=cache)
-    assert "would break the data contract" in message and "'qwen/Qwen3-Coder'" in message
+    # The one format of tokenrace.snapshot.problem_report, naming file, row and column.
+    head = f"fetch: {old}: {{}} problem(s) with the data contract (data/README.md); "
+    lines = message.splitlines()
+    problems = [line for line in lines if line.startswith("  - ")]
+    assert lines[0] == head.format(len(problems)) + "so nothing was written:"
+    assert any(
+        line.startswith("  - models.csv, row ")
+        and "column 'model': 'qwen/Qwen3-Coder' is not a model slug" in line
+        for line in problems
+    )
+    assert f"Check it with: python -m tokenrace validate {old}" in message
 
 
 def test_a_folder_with_other_files_is_never_replaced(openrouter, env, old, capsys):
