@@ -217,7 +217,7 @@ def test_broken_snapshot_stops_the_build_before_any_notebook(tmp_path: Path) -> 
     src = copy_tree(tmp_path / "src", remote=None)
     built = build_book(src, data=bad)
     assert built.returncode == 1
-    assert "breaks the data contract" in built.log
+    assert "problem(s) with the data contract" in built.log
     assert "weekly_tokens.csv, row 6, column 'week'" in built.log
     assert "is not a Monday" in built.log
     assert "Executing notebook" not in built.log and "notebook(s) ahead" not in built.log

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import shutil
 
 import pandas as pd
 import pytest
@@ -24,9 +25,13 @@ def snap() -> tokenrace.Snapshot:
 
 def test_weekly_is_typed(snap):
     weekly = snap.weekly
-    assert list(weekly.columns) == ["week", "model", "tokens"]
+    assert list(weekly.columns) == ["week", "model", "tokens", "free_tokens"]
     assert weekly["week"].dtype == "datetime64[ns]"
     assert weekly["tokens"].dtype == "int64"
+    assert weekly["free_tokens"].dtype == "float64"
+    free = weekly["free_tokens"].dropna()
+    assert ((free >= 0) & (free <= weekly.loc[free.index, "tokens"])).all()
+    assert weekly.loc[weekly["model"] == "other", "free_tokens"].isna().all(), "unknown, not zero"
     assert (weekly["week"].dt.dayofweek == 0).all(), "every week starts on a Monday"
     assert (weekly["tokens"] >= 0).all()
     assert weekly["model"].map(type).eq(str).all()
@@ -100,9 +105,11 @@ def test_loading_does_not_change_files(tiny_snapshot):
     assert tiny_snapshot.file_bytes() == before
 
 
-def test_copy_has_the_same_fingerprint(data_copy, snap):
-    assert tokenrace.fingerprint(data_copy) == snap.fingerprint
-    assert load_snapshot(data_copy).fingerprint == snap.fingerprint
+def test_copy_has_the_same_fingerprint(data_copy):
+    copy = data_copy.path.with_name("copy")
+    shutil.copytree(data_copy.path, copy)
+    assert tokenrace.fingerprint(copy) == tokenrace.fingerprint(data_copy)
+    assert load_snapshot(copy).fingerprint == load_snapshot(data_copy).fingerprint
 
 
 @pytest.mark.parametrize("name", SNAPSHOT_FILES)
@@ -120,9 +127,21 @@ def test_fingerprint_changes_when_a_file_is_missing(data_copy, snap):
     assert tokenrace.fingerprint(data_copy) != snap.fingerprint
 
 
-def test_fingerprint_ignores_files_outside_the_contract(data_copy, snap):
+def test_fingerprint_ignores_files_outside_the_snapshot(data_copy):
+    before = tokenrace.fingerprint(data_copy)
     (data_copy / "README.md").write_text("notes\n")
+    assert tokenrace.fingerprint(data_copy) == before
+
+
+def test_fingerprint_covers_provenance_and_sources(data_copy, snap):
+    """The verdicts' evidence is drawn from the sources, so they key the cache too."""
+    assert tokenrace.fingerprint(data_copy) != snap.fingerprint  # data/ has them; the copy not
+    shutil.copyfile(DEFAULT_DATA_DIR / "provenance.csv", data_copy / "provenance.csv")
+    shutil.copytree(DEFAULT_DATA_DIR / "sources", data_copy / "sources")
     assert tokenrace.fingerprint(data_copy) == snap.fingerprint
+    knots = data_copy / "sources" / "knots.csv"
+    knots.write_text(knots.read_text().replace("31040", "28000"))
+    assert tokenrace.fingerprint(data_copy) != snap.fingerprint
 
 
 def test_a_validated_fingerprint_skips_only_the_repeated_schema_checks(tiny_snapshot) -> None:

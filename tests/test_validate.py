@@ -45,7 +45,8 @@ class Expect:
 
 
 def _problem_lines(stderr: str) -> list[str]:
-    return [line.strip() for line in stderr.splitlines() if line.startswith("  ")]
+    """The problem lines of a report (``  - file, row N, column 'c': message``)."""
+    return [line[4:] for line in stderr.splitlines() if line.startswith("  - ")]
 
 
 def assert_reported(stderr: str, expect: Expect) -> None:
@@ -400,7 +401,7 @@ def test_bad_snapshot_is_reported_and_left_unchanged(case, cli_runs, tiny_snapsh
     assert run.returncode == 1, output
     assert run.stdout == ""
     assert run.stderr.startswith(f"{run.folder}: {case.count} problem(s)"), run.stderr
-    assert "No file was changed" in run.stderr
+    assert "no file was changed" in run.stderr
     assert run.folder.file_bytes() == run.before, "validate changed a file of the snapshot"
     for expect in case.expected:
         assert_reported(run.stderr, expect)
@@ -522,7 +523,7 @@ def test_load_snapshot_raises_snapshot_error_with_located_problems(tiny_snapshot
     by_file = {p.file: p for p in err.problems}
     assert "'-5'" in by_file[W].message
     assert "'XX'" in by_file[A].message
-    assert "in 2 place(s)" in str(err)
+    assert "2 problem(s) with the data contract" in str(err)
     assert "weekly_tokens.csv, row 9, column 'tokens'" in str(err)
     assert "authors.csv, row 4, column 'country'" in str(err)
 

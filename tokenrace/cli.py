@@ -15,15 +15,12 @@ from tokenrace.paths import DATA_ENV_VAR, DEFAULT_DATA_DIR, snapshot_dir
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from tokenrace.snapshot import check_snapshot
+    from tokenrace.snapshot import check_snapshot, problem_report
 
     folder = snapshot_dir(args.path)
     problems = check_snapshot(folder)
     if problems:
-        print(f"{folder}: {len(problems)} problem(s) with the data contract", file=sys.stderr)
-        for problem in problems:
-            print(f"  {problem}", file=sys.stderr)
-        print("See data/README.md for the contract. No file was changed.", file=sys.stderr)
+        print(problem_report(folder, problems, "no file was changed"), file=sys.stderr)
         return 1
     print(f"{folder}: the snapshot meets the data contract")
     return 0

@@ -20,9 +20,13 @@ from tokenrace.dates import parse_dates as parse_dates
 from tokenrace.layout import AUTHORS_FILE as AUTHORS_FILE
 from tokenrace.layout import DESCRIPTOR_FILE as DESCRIPTOR_FILE
 from tokenrace.layout import MODELS_FILE as MODELS_FILE
+from tokenrace.layout import PROVENANCE_FILE as PROVENANCE_FILE
 from tokenrace.layout import WEEKLY_FILE as WEEKLY_FILE
 
 WEEKLY_COLUMNS = ["week", "model", "tokens"]
+#: Optional column of ``weekly_tokens.csv``: tokens of the row served on free (``:free``) variants.
+#: Empty means unknown (never zero by default); a snapshot without the column validates.
+FREE_COLUMN = "free_tokens"
 MODELS_COLUMNS = [
     "model",
     "name",
@@ -71,6 +75,26 @@ MAX_TOKENS = 2**63 - 1
 def _non_negative_integer(text: pd.Series) -> pd.Series:
     whole = text.str.fullmatch(r"\d+")
     return whole & text.where(whole, "0").map(int).le(MAX_TOKENS)
+
+
+def _empty_or_non_negative_integer(text: pd.Series) -> pd.Series:
+    return (text == "") | _non_negative_integer(text)
+
+
+def _free_within_total(frame: pd.DataFrame):
+    """A check of ``free_tokens``: empty, or at most the row's ``tokens``."""
+
+    def check(free: pd.Series) -> pd.Series:
+        if "tokens" not in frame.columns:
+            return pd.Series(True, index=free.index)
+        tokens = frame["tokens"].reindex(free.index)
+        whole = free.str.fullmatch(r"\d+") & tokens.str.fullmatch(r"\d+")
+        fits = pd.Series(True, index=free.index)
+        # Python integers: exact for any count up to 2^63 - 1.
+        fits[whole] = [int(f) <= int(t) for f, t in zip(free[whole], tokens[whole], strict=True)]
+        return fits
+
+    return check
 
 
 def _empty_or_non_negative_decimal(text: pd.Series) -> pd.Series:
@@ -129,6 +153,21 @@ def weekly_schema(frame: pd.DataFrame, models: pd.DataFrame | None) -> pa.DataFr
                     _non_negative_integer,
                     "is not a non-negative whole number of tokens (at most 2^63 - 1)",
                 ),
+            ),
+            FREE_COLUMN: pa.Column(
+                str,
+                [
+                    _check(
+                        _empty_or_non_negative_integer,
+                        "is not a non-negative whole number of free tokens, or empty (unknown)",
+                    ),
+                    _check(
+                        _free_within_total(frame),
+                        "is more free tokens than the row's tokens",
+                    ),
+                ],
+                nullable=False,
+                required=False,
             ),
         },
         strict=True,
@@ -205,6 +244,90 @@ def authors_schema(frame: pd.DataFrame) -> pa.DataFrameSchema:
             "lab": _text(_check(_non_empty, "is empty")),
             "country": _text(*country_checks),
             "source": _text(_check(_non_empty, "is empty: say where the country comes from")),
+        },
+        strict=True,
+        ordered=False,
+    )
+
+
+#: Columns of the optional ``provenance.csv`` of a reconstructed snapshot.
+PROVENANCE_COLUMNS = ["week", "series", "class", "point", "grade", "before", "after", "note"]
+PROVENANCE_CLASSES = ("sourced", "interpolated", "assumed")
+FREE_SERIES_SUFFIX = ":free"
+
+
+def provenance_schema(frame: pd.DataFrame, models: pd.DataFrame | None) -> pa.DataFrameSchema:
+    """Schema of ``provenance.csv`` read as ``frame`` (``models`` supplies the known slugs)."""
+    known = set(models["model"]) if models is not None and "model" in models else None
+
+    def column(name: str) -> pd.Series:
+        return frame[name] if name in frame.columns else pd.Series("", index=frame.index)
+
+    def is_class(*names: str) -> pd.Series:
+        return column("class").isin(names)
+
+    series_checks = [
+        _check(
+            lambda s: (s == "all") | s.str.fullmatch(rf"{MODEL_RE}(:free)?"),
+            "is not 'all', a model slug, or a model slug with ':free'",
+        )
+    ]
+    if known is not None:
+        series_checks.append(
+            _check(
+                lambda s: (s == "all") | s.str.removesuffix(FREE_SERIES_SUFFIX).isin(known),
+                f"names a model with no row in {MODELS_FILE}",
+            )
+        )
+    if {"week", "series"} <= set(frame.columns):
+        series_checks.append(
+            _check(
+                lambda s: ~frame.duplicated(["week", "series"], keep="first").reindex(s.index),
+                "repeats a (week, series) pair already given in an earlier row",
+            )
+        )
+    return pa.DataFrameSchema(
+        {
+            "week": _text(
+                _check(_is_iso_date, "is not an ISO date (YYYY-MM-DD)"),
+                _check(_is_monday_or_unparsable, "is not a Monday (weeks start on Monday, UTC)"),
+            ),
+            "series": _text(*series_checks),
+            "class": _text(
+                _check(
+                    lambda s: s.isin(PROVENANCE_CLASSES),
+                    f"is not one of {', '.join(PROVENANCE_CLASSES)}",
+                )
+            ),
+            "point": _text(
+                _check(
+                    lambda s: (s != "") == is_class("sourced", "assumed").reindex(s.index),
+                    "must name the anchor or knot of a sourced or assumed value, and only then",
+                )
+            ),
+            "grade": _text(
+                _check(
+                    lambda s: s.isin(["A", "B", "C"]) == is_class("sourced").reindex(s.index),
+                    "must be A, B or C for a sourced value, and empty otherwise",
+                ),
+                _check(
+                    lambda s: (s == "") | s.isin(["A", "B", "C"]),
+                    "is not a grade (A, B or C)",
+                ),
+            ),
+            "before": _text(
+                _check(
+                    lambda s: (s != "") == is_class("interpolated").reindex(s.index),
+                    "must name the point before an interpolated value, and only then",
+                )
+            ),
+            "after": _text(
+                _check(
+                    lambda s: (s != "") == is_class("interpolated").reindex(s.index),
+                    "must name the point after an interpolated value, and only then",
+                )
+            ),
+            "note": _text(),
         },
         strict=True,
         ordered=False,

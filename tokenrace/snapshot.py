@@ -40,28 +40,40 @@ class Problem:
         return f"{', '.join(where)}: {self.message}"
 
 
+def problem_report(folder: str | os.PathLike[str], problems: list[Problem], outcome: str) -> str:
+    """The one message format for contract problems, used by the CLI, the build and ``fetch``.
+
+    ``outcome`` says what happened because of them ("no file was changed", "the build stopped
+    before any notebook ran", ...). One line per problem, naming file, row and column.
+    """
+    lines = "\n".join(f"  - {p}" for p in problems)
+    return (
+        f"{folder}: {len(problems)} problem(s) with the data contract (data/README.md); "
+        f"{outcome}:\n{lines}\nCheck it with: python -m tokenrace validate {folder}"
+    )
+
+
 class SnapshotError(ValueError):
     """A snapshot folder breaks the data contract. ``problems`` lists every breach found."""
 
     def __init__(self, folder: Path, problems: list[Problem]):
         self.folder = folder
         self.problems = problems
-        lines = "\n".join(f"  - {p}" for p in problems)
-        super().__init__(
-            f"The snapshot in {folder} breaks the data contract (data/README.md) "
-            f"in {len(problems)} place(s):\n{lines}"
-        )
+        super().__init__(problem_report(folder, problems, "it cannot be loaded"))
 
 
 @dataclass(frozen=True)
 class Snapshot:
     """Validated tables of one snapshot.
 
-    - ``weekly``: ``week`` (Timestamp, Monday, UTC), ``model`` (slug), ``tokens`` (int64 tokens).
+    - ``weekly``: ``week`` (Timestamp, Monday, UTC), ``model`` (slug), ``tokens`` (int64 tokens)
+      and ``free_tokens`` (float tokens served on free variants; NaN where unknown, and in every
+      row of a snapshot without the column).
     - ``models``: one row per model; ``open_weights`` bool; ``released`` Timestamp; prices float
       USD per million tokens (NaN where the source records none).
     - ``authors``: one row per author; ``country`` is "" when unattributed.
     - ``meta``: the ``datapackage.json`` descriptor.
+    - ``provenance``: ``provenance.csv`` as text (a reconstructed snapshot only; else None).
     """
 
     path: Path
@@ -70,6 +82,7 @@ class Snapshot:
     authors: pd.DataFrame
     meta: dict[str, Any] = field(repr=False)
     fingerprint: str
+    provenance: pd.DataFrame | None = field(default=None, repr=False)
 
     @property
     def as_of(self) -> str:
@@ -212,13 +225,23 @@ def _load(root: Path, schemas: bool = True) -> tuple[dict[str, Any], list[Proble
     problems += more
     meta, more = _descriptor_problems(root)
     problems += more
+    provenance = None
+    if (root / c.PROVENANCE_FILE).exists():
+        provenance, more = _read_csv(root, c.PROVENANCE_FILE)
+        problems += more
     if schemas:
-        problems += _contract_problems(authors, models, weekly)
-    tables = {"authors": authors, "models": models, "weekly": weekly, "meta": meta}
+        problems += _contract_problems(authors, models, weekly, provenance)
+    tables = {
+        "authors": authors,
+        "models": models,
+        "weekly": weekly,
+        "meta": meta,
+        "provenance": provenance,
+    }
     return tables, sorted(set(problems), key=_problem_order)
 
 
-def _contract_problems(authors, models, weekly) -> list[Problem]:
+def _contract_problems(authors, models, weekly, provenance=None) -> list[Problem]:
     from tokenrace import contract as c
 
     problems: list[Problem] = []
@@ -228,6 +251,40 @@ def _contract_problems(authors, models, weekly) -> list[Problem]:
         problems += _schema_problems(c.MODELS_FILE, models, c.models_schema(models, authors))
     if weekly is not None:
         problems += _schema_problems(c.WEEKLY_FILE, weekly, c.weekly_schema(weekly, models))
+    if provenance is not None:
+        schema = c.provenance_schema(provenance, models)
+        found = _schema_problems(c.PROVENANCE_FILE, provenance, schema)
+        problems += found
+        if weekly is not None and not found:
+            problems += _provenance_coverage(provenance, weekly)
+    return problems
+
+
+def _provenance_coverage(provenance: pd.DataFrame, weekly: pd.DataFrame) -> list[Problem]:
+    """Every value of ``weekly_tokens.csv`` has a provenance row, and every row a value."""
+    from tokenrace import contract as c
+
+    listed = weekly[weekly["model"] != c.OTHER]
+    values = {(w, m): line for line, w, m in zip(listed.index, listed.week, listed.model)}
+    if c.FREE_COLUMN in weekly.columns:
+        free = listed[listed[c.FREE_COLUMN] != ""]
+        values |= {(w, m + ":free"): line for line, w, m in zip(free.index, free.week, free.model)}
+    values |= {(w, "all"): line for line, w in zip(weekly.index, weekly.week)}
+    rows = {
+        (w, s): line for line, w, s in zip(provenance.index, provenance.week, provenance.series)
+    }
+    problems = [
+        Problem(c.PROVENANCE_FILE, None, "series", f"has no row for {s} in the week of {w}")
+        for (w, s), line in sorted(values.items())
+        if (w, s) not in rows
+    ]
+    problems += [
+        Problem(
+            c.PROVENANCE_FILE, line, "series", f"{s!r}: {c.WEEKLY_FILE} has no such value in {w}"
+        )
+        for (w, s), line in rows.items()
+        if (w, s) not in values
+    ]
     return problems
 
 
@@ -262,6 +319,7 @@ def load_snapshot(path: str | os.PathLike[str] | None = None) -> Snapshot:
         authors=tables["authors"].reset_index(drop=True),
         meta=tables["meta"],
         fingerprint=digest,
+        provenance=tables["provenance"],
     )
 
 
@@ -271,6 +329,11 @@ def _typed_weekly(frame: pd.DataFrame) -> pd.DataFrame:
             "week": parse_dates(frame["week"]),
             "model": frame["model"],
             "tokens": frame["tokens"].astype("int64"),
+            "free_tokens": (
+                pd.to_numeric(frame["free_tokens"].replace("", None)).astype(float)
+                if "free_tokens" in frame.columns
+                else float("nan")
+            ),
         }
     )
     return out.sort_values(["week", "model"]).reset_index(drop=True)
