@@ -32,7 +32,7 @@ from sphinx.util import logging
 
 import tokenrace
 from parallel_execute import execute_ahead
-from tokenrace.layout import fingerprint
+from tokenrace.layout import fingerprint, package_fingerprint
 from tokenrace.paths import BOOK_BUILD_ENV, VALIDATED_ENV, snapshot_dir
 from tokenrace.reproduce import substitutions
 
@@ -126,29 +126,17 @@ def _validate_once(folder: Path, marker: Path) -> None:
     if marker.is_file():
         LOG.info(f"[tokenrace] snapshot {folder} meets the data contract (checked before)")
         return
-    from tokenrace.snapshot import check_snapshot
+    from tokenrace.snapshot import check_snapshot, problem_report
 
     problems = check_snapshot(folder)
     if problems:
-        lines = "\n".join(f"  {p}" for p in problems)
-        sys.stderr.write(
-            f"\nThe snapshot in {folder} breaks the data contract (data/README.md) in "
-            f"{len(problems)} place(s); the build stopped before any notebook ran:\n{lines}\n"
-            f"Check it with: python -m tokenrace validate {folder}\n"
-        )
+        outcome = "the build stopped before any notebook ran"
+        sys.stderr.write(f"\n{problem_report(folder, problems, outcome)}\n")
         # SystemExit, not an exception: Jupyter Book would print its own traceback for those.
         raise SystemExit(1)
     marker.parent.mkdir(parents=True, exist_ok=True)
     marker.write_text(f"{folder}\n", encoding="utf-8")
     LOG.info(f"[tokenrace] snapshot {folder} meets the data contract")
-
-
-def package_fingerprint() -> str:
-    """SHA-256 over the source of the ``tokenrace`` package, so a code change re-executes too."""
-    digest = hashlib.sha256()
-    for path in sorted(Path(tokenrace.__file__).parent.glob("*.py")):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()
 
 
 def _on_config_inited(app: Sphinx, config: Config) -> None:

@@ -119,7 +119,10 @@ def test_reconstruct_twice_is_byte_identical_to_committed_data(reconstruct_runs)
     assert first == second
     assert first == (DEFAULT_DATA_DIR / "weekly_tokens.csv").read_bytes()
     assert b"\r\n" not in first
-    assert first.startswith(b"week,model,tokens\n2025-05-26,")
+    assert first.startswith(b"week,model,tokens,free_tokens\n2025-05-26,")
+    provenance = (outs["first"] / "provenance.csv").read_bytes()
+    assert provenance == (outs["second"] / "provenance.csv").read_bytes()
+    assert provenance == (DEFAULT_DATA_DIR / "provenance.csv").read_bytes()
 
 
 def test_reconstructed_folder_is_a_whole_valid_snapshot(reconstruct_runs):
@@ -176,7 +179,9 @@ def test_stealth_and_long_tail_are_unattributed(snap):
 
 # -- (d) knots that leave no room for the long tail ----------------------------------------------
 
-HUGE_KNOT = "x-ai/grok-code-fast-1,2025-10-06,50000,Test: far above the platform total\n"
+HUGE_KNOT = (
+    "x-ai/grok-code-fast-1,2025-10-06,50000,40000,60000,Test: far above the platform total,Test\n"
+)
 
 
 def _sources_with_huge_knot(target):
@@ -213,6 +218,6 @@ def test_knot_for_unknown_model_raises(tmp_path):
     sources = tmp_path / "sources"
     shutil.copytree(SOURCES, sources)
     with (sources / "knots.csv").open("a", encoding="utf-8", newline="") as handle:
-        handle.write("acme/rocket-1,2025-10-06,10,Test\n")
+        handle.write("acme/rocket-1,2025-10-06,10,5,20,Test,Test\n")
     with pytest.raises(ReconstructionError, match=r"no row in models\.csv: \['acme/rocket-1'\]"):
         write_snapshot(sources=sources, out=tmp_path / "out")

@@ -1,21 +1,18 @@
-"""Rebuild the representative weekly series from sourced anchors and documented knots.
+"""Rebuild the representative snapshot from its sources, and check it against them.
 
-Inputs (``data/sources/``):
+Inputs (``data/sources/``, read by :mod:`tokenrace.inputs`): sourced anchors (``anchors.csv``),
+assumed token levels (``knots.csv``) and assumed free shares (``free_knots.csv``), each with a
+plausible range. The method is :mod:`tokenrace.rebuild`, applied to the inputs' central values:
+token series interpolated log-linearly, free shares linearly, ``other`` = platform total minus
+the listed models. Values are rounded to whole tokens. There is no randomness: the same inputs
+give byte-identical files.
 
-- ``anchors.csv``: every sourced fact used, with its source and grade. Rows with role ``knot`` are
-  points the series pass through; rows with role ``check`` are tested against the result; rows
-  with role ``context`` are recorded with a note saying why they are not reproduced.
-- ``knots.csv``: the reconstruction's own assumptions, each with its reason: where a series
-  starts and ends, and its level in periods no source covers.
-
-Method: each series (the platform total and every listed model) is interpolated log-linearly in
-tokens between its knots, week by week (Monday-start UTC weeks). A model has no tokens before its
-first knot or after its last. The reserved ``other`` row is the platform total minus the listed
-models, so each week sums to the platform total. Values are rounded to whole tokens. The method
-has no randomness: the same inputs give byte-identical CSVs.
+Outputs: ``weekly_tokens.csv`` (with ``free_tokens``, empty where unknown) and
+``provenance.csv``, the class of every (week, series) value (sourced, interpolated or assumed;
+see ``data/README.md``).
 
 Units: knot and anchor values are in billions of tokens per week (``billion tokens``) unless the
-anchor's ``unit`` says ``percent`` or ``models``.
+anchor's ``unit`` says ``percent`` or ``models``; free knots are percent of a model's tokens.
 """
 
 from __future__ import annotations
@@ -29,7 +26,10 @@ import numpy as np
 import pandas as pd
 
 from tokenrace import contract as c
+from tokenrace.inputs import SourcesError, read_anchors, read_inputs, read_knots
+from tokenrace.layout import PROVENANCE_FILE, SOURCES_DIR
 from tokenrace.paths import DEFAULT_DATA_DIR
+from tokenrace.rebuild import Design, Series
 
 FIRST_WEEK = pd.Timestamp("2025-05-26")
 LAST_WEEK = pd.Timestamp("2026-05-25")
@@ -38,8 +38,6 @@ BILLION = 1_000_000_000
 MIN_OTHER_SHARE = 0.03
 #: Relative tolerance within which a knot anchor must be reproduced (rounding only).
 KNOT_TOLERANCE = 0.005
-
-TOTAL = "all"
 
 
 class ReconstructionError(ValueError):
@@ -53,90 +51,75 @@ def snapshot_weeks() -> pd.DatetimeIndex:
 
 def read_sources(sources: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Read ``anchors.csv`` and ``knots.csv`` from the sources folder."""
-    anchors = pd.read_csv(sources / "anchors.csv", dtype={"id": str}, keep_default_na=False)
-    knots = pd.read_csv(sources / "knots.csv", keep_default_na=False)
-    for frame in (anchors, knots):
-        frame["week"] = pd.to_datetime(frame["week"], format="%Y-%m-%d")
-    for column in ("value", "low", "high"):
-        anchors[column] = pd.to_numeric(anchors[column].replace("", None)).astype(float)
-    anchors["weeks"] = anchors["weeks"].astype(int)
-    return anchors, knots
+    return read_anchors(sources), read_knots(sources)
 
 
-def all_knots(anchors: pd.DataFrame, knots: pd.DataFrame) -> pd.DataFrame:
-    """Knot anchors plus assumption knots: columns ``series``, ``week``, ``billion_tokens``."""
-    sourced = anchors[(anchors["role"] == "knot") & anchors["kind"].isin(["total", "model"])]
-    sourced = pd.DataFrame(
-        {
-            "series": sourced["subject"],
-            "week": sourced["week"],
-            "billion_tokens": sourced["value"].astype(float),
-        }
-    )
-    merged = pd.concat([sourced, knots[["series", "week", "billion_tokens"]]], ignore_index=True)
-    clash = merged[merged.duplicated(["series", "week"], keep=False)]
-    if not clash.empty:
-        pairs = ", ".join(
-            f"{s} {w:%Y-%m-%d}" for s, w in zip(clash.series, clash.week, strict=True)
-        )
-        raise ReconstructionError(f"two knots for the same series and week: {pairs}")
-    return merged.sort_values(["series", "week"]).reset_index(drop=True)
+def design(sources: Path, models: list[str], weeks: pd.DatetimeIndex | None = None) -> Design:
+    """The interpolation design of a sources folder (:class:`tokenrace.rebuild.Design`).
+
+    Raises :class:`ReconstructionError` when the sources are inconsistent.
+    """
+    try:
+        return Design(read_inputs(sources), models, snapshot_weeks() if weeks is None else weeks)
+    except (SourcesError, ValueError) as err:
+        raise ReconstructionError(str(err)) from None
 
 
-def interpolate(points: pd.Series, weeks: pd.DatetimeIndex) -> pd.Series:
-    """Log-linear interpolation of ``points`` (week -> tokens) over ``weeks``; 0 outside them."""
-    x = np.array([(w - weeks[0]).days / 7 for w in points.index], dtype=float)
-    logy = np.log(points.to_numpy(dtype=float))
-    grid = np.array([(w - weeks[0]).days / 7 for w in weeks], dtype=float)
-    inside = (grid >= x.min()) & (grid <= x.max())
-    values = np.zeros(len(weeks))
-    values[inside] = np.exp(np.interp(grid[inside], x, logy))
-    return pd.Series(values, index=weeks)
+def thin_weeks(series: Series) -> np.ndarray:
+    """``(D, K)``: weeks in which the listed models leave too little to the long tail."""
+    return series.other < MIN_OTHER_SHARE * series.total
 
 
-def reconstruct(anchors: pd.DataFrame, knots: pd.DataFrame, models: pd.DataFrame) -> pd.DataFrame:
-    """The weekly table of the contract (``week, model, tokens``) from anchors and knots."""
-    weeks = snapshot_weeks()
-    points = all_knots(anchors, knots)
-    known = set(models["model"])
-    unknown = sorted(set(points["series"]) - known - {TOTAL})
-    if unknown:
-        raise ReconstructionError(f"knots for models with no row in models.csv: {unknown}")
-    missing = sorted(known - set(points["series"]))
-    if missing:
-        raise ReconstructionError(f"models in models.csv without any knot: {missing}")
-    if (points["billion_tokens"] <= 0).any():
-        raise ReconstructionError("every knot must be a positive number of billion tokens")
-    series = {
-        name: interpolate(group.set_index("week")["billion_tokens"] * BILLION, weeks)
-        for name, group in points.groupby("series", sort=True)
-    }
-    total = series.pop(TOTAL)
-    if (total == 0).any():
-        raise ReconstructionError("the platform total must have knots at both ends of the window")
-    listed = pd.DataFrame(series).round().astype("int64")
-    other = total.round().astype("int64") - listed.sum(axis=1)
-    thin = other[other < MIN_OTHER_SHARE * total]
-    if not thin.empty:
-        weeks_text = ", ".join(f"{w:%Y-%m-%d}" for w in thin.index)
+def reconstruct(sources: Path, models: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The weekly table of the contract and the provenance table, from a sources folder.
+
+    The weekly table has ``week, model, tokens, free_tokens`` (free tokens NaN where unknown).
+    """
+    plan = design(sources, list(models["model"]))
+    series = plan.rebuild(plan.central)
+    listed = np.rint(series.listed[0]).astype("int64")
+    total = np.rint(series.total[0]).astype("int64")
+    other = total - listed.sum(axis=0)
+    thin = other < MIN_OTHER_SHARE * total
+    if thin.any():
+        weeks_text = ", ".join(f"{w:%Y-%m-%d}" for w in plan.weeks[thin])
         raise ReconstructionError(
             f"the listed models leave less than {MIN_OTHER_SHARE:.0%} of the platform total for "
             f"'other' in week(s) {weeks_text}: lower those models' knots or raise the total"
         )
-    listed[c.OTHER] = other
-    long = (
-        listed.rename_axis("week")
-        .reset_index()
-        .melt(id_vars="week", var_name="model", value_name="tokens")
+    free = np.rint(series.free[0] / np.where(series.listed[0] > 0, series.listed[0], 1) * listed)
+    frames = []
+    for i, model in enumerate(plan.models):
+        frames.append(
+            pd.DataFrame(
+                {"week": plan.weeks, "model": model, "tokens": listed[i], "free_tokens": free[i]}
+            )
+        )
+    frames.append(
+        pd.DataFrame({"week": plan.weeks, "model": c.OTHER, "tokens": other, "free_tokens": np.nan})
     )
+    long = pd.concat(frames, ignore_index=True)
     long = long[(long["tokens"] > 0) | (long["model"] == c.OTHER)]
-    # Keep a model's row in every week between its first and last knot, even a rounded zero.
-    return long.sort_values(["week", "model"]).reset_index(drop=True)
+    weekly = long.sort_values(["week", "model"]).reset_index(drop=True)
+    return weekly, plan.provenance()
 
 
 def to_csv_text(weekly: pd.DataFrame) -> str:
-    """The contract's CSV text for a weekly table (LF line ends, ISO dates, integer tokens)."""
+    """The contract's CSV text for a weekly table (LF line ends, ISO dates, whole numbers).
+
+    ``free_tokens`` is written when the table has it, empty where unknown.
+    """
     out = weekly.assign(week=weekly["week"].dt.strftime("%Y-%m-%d"))
+    if c.FREE_COLUMN in out:
+        out[c.FREE_COLUMN] = [
+            "" if math.isnan(v) else str(int(v)) for v in out[c.FREE_COLUMN].astype(float)
+        ]
+    return out.to_csv(index=False, lineterminator="\n")
+
+
+def provenance_csv_text(provenance: pd.DataFrame) -> str:
+    """The CSV text of ``provenance.csv`` (LF line ends, ISO dates)."""
+    out = provenance.assign(week=provenance["week"].dt.strftime("%Y-%m-%d"))
     return out.to_csv(index=False, lineterminator="\n")
 
 
@@ -145,27 +128,33 @@ def write_snapshot(
     out: Path | None = None,
     log: Callable[[str], None] = lambda _: None,
 ) -> list[Path]:
-    """Reconstruct ``weekly_tokens.csv`` into ``out`` (default ``data/``); return the paths written.
+    """Reconstruct ``weekly_tokens.csv`` and ``provenance.csv`` into ``out`` (default ``data/``).
 
     When ``out`` is another folder, the curated ``models.csv``, ``authors.csv`` and
-    ``datapackage.json`` of ``data/`` are copied beside it so the folder is a whole snapshot.
+    ``datapackage.json`` of ``data/`` and the sources are copied beside them, so the folder is a
+    whole snapshot whose evidence can be drawn. Returns the paths written.
     """
-    sources = Path(sources) if sources else DEFAULT_DATA_DIR / "sources"
+    sources = Path(sources) if sources else DEFAULT_DATA_DIR / SOURCES_DIR
     out = Path(out) if out else DEFAULT_DATA_DIR
     log(f"reading anchors and knots from {sources}")
-    anchors, knots = read_sources(sources)
     models = pd.read_csv(DEFAULT_DATA_DIR / c.MODELS_FILE, dtype=str, keep_default_na=False)
     log(f"interpolating {models.shape[0]} models and the platform total over 53 weeks")
-    weekly = reconstruct(anchors, knots, models)
+    weekly, provenance = reconstruct(sources, models)
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    target = out / c.WEEKLY_FILE
-    target.write_text(to_csv_text(weekly), encoding="utf-8", newline="")
-    written.append(target)
+    for name, text in (
+        (c.WEEKLY_FILE, to_csv_text(weekly)),
+        (PROVENANCE_FILE, provenance_csv_text(provenance)),
+    ):
+        (out / name).write_text(text, encoding="utf-8", newline="")
+        written.append(out / name)
     if out.resolve() != DEFAULT_DATA_DIR.resolve():
         for name in (c.MODELS_FILE, c.AUTHORS_FILE, c.DESCRIPTOR_FILE):
             shutil.copyfile(DEFAULT_DATA_DIR / name, out / name)
             written.append(out / name)
+    if (out / SOURCES_DIR).resolve() != sources.resolve():
+        shutil.copytree(sources, out / SOURCES_DIR, dirs_exist_ok=True)
+        written.append(out / SOURCES_DIR)
     return written
 
 
@@ -179,14 +168,18 @@ def check_anchors(weekly: pd.DataFrame, anchors: pd.DataFrame, attrs: pd.DataFra
     wide = weekly.pivot_table(index="week", columns="model", values="tokens", aggfunc="sum")
     wide = wide.fillna(0)
     total = wide.sum(axis=1)
+    free = None
+    if c.FREE_COLUMN in weekly:
+        free = weekly.pivot_table(index="week", columns="model", values=c.FREE_COLUMN)
+        free = free.reindex(index=wide.index, columns=wide.columns)
     rows = []
     for anchor in anchors[anchors["role"] != "context"].itertuples(index=False):
         weeks = pd.date_range(anchor.week, periods=int(anchor.weeks), freq="7D")
-        measured = [_measure(anchor, wide, total, attrs, week, weeks) for week in weeks]
+        measured = [_measure(anchor, wide, total, attrs, week, weeks, free) for week in weeks]
         if anchor.kind == "share_max":
-            measured = [max(_measure(anchor, wide, total, attrs, w, weeks) for w in weeks)]
+            measured = [max(_measure(anchor, wide, total, attrs, w, weeks, free) for w in weeks)]
         elif anchor.kind in {"share", "top10_count"} and len(weeks) > 1:
-            measured = [_measure(anchor, wide, total, attrs, weeks[0], weeks)]
+            measured = [_measure(anchor, wide, total, attrs, weeks[0], weeks, free)]
         ok = all(_within(anchor, value) for value in measured)
         rows.append(
             {
@@ -203,7 +196,7 @@ def check_anchors(weekly: pd.DataFrame, anchors: pd.DataFrame, attrs: pd.DataFra
     return pd.DataFrame(rows)
 
 
-def _measure(anchor, wide, total, attrs, week, weeks) -> float:
+def _measure(anchor, wide, total, attrs, week, weeks, free) -> float:
     unit = BILLION
     if week not in wide.index:
         return math.nan
@@ -211,6 +204,10 @@ def _measure(anchor, wide, total, attrs, week, weeks) -> float:
         return total[week] / unit
     if anchor.kind == "model":
         return wide.at[week, anchor.subject] / unit if anchor.subject in wide else 0.0
+    if anchor.kind == "free":
+        if free is None or anchor.subject not in free:
+            return math.nan
+        return float(free.at[week, anchor.subject]) / unit
     if anchor.kind == "author":
         columns = [m for m in wide.columns if m.split("/")[0] == anchor.subject]
         return wide.loc[week, columns].sum() / unit
