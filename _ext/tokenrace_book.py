@@ -30,7 +30,6 @@ from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.util import logging
 
-import tokenrace
 from parallel_execute import execute_ahead
 from tokenrace.layout import fingerprint, package_fingerprint
 from tokenrace.paths import BOOK_BUILD_ENV, VALIDATED_ENV, snapshot_dir

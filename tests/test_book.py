@@ -24,7 +24,12 @@ pytestmark = pytest.mark.book
 FIXTURES = Path(__file__).parent / "fixtures"
 #: The figures each page must hold (name = HTML id of the figure).
 FIGURES = {
-    "chapters/race": ["fig-race-total", "fig-race-their-chart", "fig-race-our-way"],
+    "chapters/race": [
+        "fig-race-paid-free",
+        "fig-race-total",
+        "fig-race-their-chart",
+        "fig-race-our-way",
+    ],
     "chapters/open-secret": ["fig-open-labs", "fig-open-price-usage"],
     "chapters/fork": ["fig-fork-share", "fig-fork-split"],
     "chapters/humanist": [
@@ -33,6 +38,7 @@ FIGURES = {
         "fig-humanist-spend",
     ],
     "chapters/data": ["fig-data-total", "fig-data-models"],
+    "chapters/claims": ["fig-claims-robustness", "fig-claims-since"],
 }
 NOTEBOOKS = [
     "chapters/race",
@@ -104,7 +110,7 @@ def test_each_figure_has_alt_text_caption_source_and_data(book: Build, page: str
         assert link and link["href"].startswith("data:text/csv;base64,")
         csv_text = base64.b64decode(link["href"].split(",", 1)[1]).decode()
         header = csv_text.splitlines()[0]
-        assert re.search(r"trillions|billions|%|usd|tokens|count", header, re.I), header
+        assert re.search(r"trillions|billions|%|usd|tokens|count|holds", header, re.I), header
 
 
 def test_glued_numbers_match_the_data(book: Build) -> None:
@@ -129,16 +135,51 @@ def test_no_unrendered_markup(book: Build, page: str) -> None:
         assert leftover not in body, f"{page}: unrendered {leftover!r}"
 
 
-def test_claims_page_shows_every_claim_holding(book: Build) -> None:
+def test_claims_page_shows_every_claim_with_its_evidence(book: Build) -> None:
+    from tokenrace import evidence
+
     body = text(book, "chapters/claims")
     for claim in claims.REGISTER:
         assert claim.id in body
-    assert body.count("✔ holds") == len(claims.REGISTER)
-    assert "does not hold" not in body
+    assert body.count("✔ holds on the committed data") == len(claims.REGISTER)
+    assert "does not hold on the committed data" not in body
+    for level in evidence.LEVELS:  # the verdict scale is stated once, on this page
+        assert level in body
+    found = evidence.load(load_snapshot())
+    assert body.count("Verdict: ") == len(claims.REGISTER)
+    for claim in claims.REGISTER:
+        assert f"{evidence.MARKS[found['claims'][claim.id]['level']]} " in body
     links = soup(book, "chapters/claims").select("main a.reference.internal")
     targets = {a["href"] for a in links}
     for chapter in claims.CHAPTER_DOCS:
         assert any(f"#claims-{chapter}" in t for t in targets), chapter
+
+
+def _figure_csv(build: Build, page: str, name: str) -> str:
+    link = soup(build, page).find(id=name).find("a", attrs={"download": f"{name}.csv"})
+    return base64.b64decode(link["href"].split(",", 1)[1]).decode()
+
+
+def test_bands_are_in_the_charts_and_their_csvs(book: Build) -> None:
+    """Fig. 1 and the origin-share chart carry the ensemble's 90 % band, and say so."""
+    total = _figure_csv(book, "chapters/race", "fig-race-total").splitlines()
+    assert "band_p5_trillions" in total[0] and "band_p95_trillions" in total[0]
+    assert "sourced_anchor" in total[0] and ",T10," in "\n".join(total)
+    share = _figure_csv(book, "chapters/fork", "fig-fork-share").splitlines()[0]
+    assert "China, open weights band p5 (%)" in share
+    for page, name in (("chapters/race", "fig-race-total"), ("chapters/fork", "fig-fork-share")):
+        caption = soup(book, page).find(id=name).find("figcaption").get_text(" ")
+        assert "middle 90 % of 400 reconstructions" in " ".join(caption.split())
+
+
+def test_prose_says_where_the_last_total_comes_from(book: Build) -> None:
+    race = text(book, "chapters/race")
+    assert "is our assumption (knot all@2026-05-25), not a sourced figure" in race
+    assert (
+        "The last sourced weekly total is 28.9 trillion tokens, in the week of 18 May 2026" in race
+    )
+    assert "(anchor T10, grade C)" in race
+    assert "of the tokens of the listed Chinese models were served free" in race
 
 
 def test_repository_and_launch_links_come_from_the_checkout(book: Build) -> None:
@@ -179,8 +220,9 @@ def test_another_snapshot_reexecutes_and_shows_failing_claims(book: Build, tmp_p
     assert first.returncode == 0, first.log[-3000:]
     assert {Path(n).name for n in NOTEBOOKS} <= executed(first)
     body = text(first, "chapters/claims")
-    assert body.count("does not hold") == len(claims.REGISTER)
-    assert "0 of 7 claims hold" in body
+    assert body.count("✘ does not hold on the committed data") == len(claims.REGISTER)
+    assert f"0 of {len(claims.REGISTER)} claims hold" in body
+    assert "on the data as given" in body  # no sources to vary: no ensemble
     assert "2.5 T in the week of 2026-05-25" in body  # the measured value is shown, not hidden
     assert "as of 2026-06-01" in text(first, "chapters/race")
     assert "2026-06-01" in text(first, "chapters/editors-notes")
@@ -204,7 +246,7 @@ def test_another_snapshot_reexecutes_and_shows_failing_claims(book: Build, tmp_p
     third = build_book(src)
     assert third.returncode == 0, third.log[-3000:]
     assert not executed(third) and {Path(n).name for n in NOTEBOOKS} <= cached(third)
-    assert text(third, "chapters/claims").count("✔ holds") == len(claims.REGISTER)
+    assert text(third, "chapters/claims").count("✔ holds on the committed") == len(claims.REGISTER)
 
 
 def test_broken_snapshot_stops_the_build_before_any_notebook(tmp_path: Path) -> None:
@@ -268,5 +310,6 @@ def test_book_builds_on_a_fetched_snapshot(book: Build, tmp_path: Path, monkeypa
     assert as_of in text(built, "chapters/editors-notes")
     assert "was not reconstructed from anchors" in text(built, "chapters/data")
     body = text(built, "chapters/claims")
-    verdicts = body.count("✔ holds") + body.count("✘ does not hold")
+    verdicts = body.count("on the committed data. “")
     assert verdicts == len(claims.REGISTER)  # every claim shown, with its verdict
+    assert "is measured data" in body and "no reconstructions are drawn" in body

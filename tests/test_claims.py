@@ -15,6 +15,7 @@ from tokenrace.paths import DEFAULT_DATA_DIR
 FIXTURES = Path(__file__).parent / "fixtures"
 REQUIRED = {
     "volume-growth",
+    "paid-lead",
     "top-three-chinese-open",
     "fraction-of-frontier-price",
     "deepseek-largest-band",
@@ -71,10 +72,21 @@ def _copy_data(tmp_path: Path) -> Path:
     return tmp_path
 
 
+def _read_weekly(folder: Path) -> pd.DataFrame:
+    return pd.read_csv(
+        folder / "weekly_tokens.csv", dtype={"tokens": "int64", "free_tokens": "Int64"}
+    )
+
+
 def _edit_weekly(folder: Path, rule: Callable[[pd.DataFrame], pd.Series], factor: float) -> None:
-    weekly = pd.read_csv(folder / "weekly_tokens.csv", dtype={"tokens": "int64"})
+    """Scale the tokens of the selected rows (and their free tokens, so free never exceeds them)."""
+    weekly = _read_weekly(folder)
     mask = rule(weekly)
     weekly.loc[mask, "tokens"] = (weekly.loc[mask, "tokens"] * factor).round().astype("int64")
+    if "free_tokens" in weekly:
+        free = weekly.loc[mask, "free_tokens"].astype("Float64") * factor
+        weekly.loc[mask, "free_tokens"] = free.round().astype("Int64")
+        weekly["free_tokens"] = weekly["free_tokens"].clip(upper=weekly["tokens"])
     weekly.to_csv(folder / "weekly_tokens.csv", index=False, lineterminator="\n")
 
 
@@ -117,7 +129,18 @@ FLIPS: dict[str, Callable[[Path], None]] = {
     ),
     "china-cheapest": lambda d: _edit_prices(d, lambda m: m["model"].str.startswith(CHINESE), 20),
     "gemma-same-order": lambda d: _edit_prices(d, lambda m: m["model"].str.contains("gemma"), 40),
+    "paid-lead": lambda d: _edit_free(
+        d, lambda w: _last(w, 4) & w["model"].str.startswith(CHINESE)
+    ),
 }
+
+
+def _edit_free(folder: Path, rule: Callable[[pd.DataFrame], pd.Series]) -> None:
+    """Mark every token of the selected rows as served free."""
+    weekly = _read_weekly(folder)
+    mask = rule(weekly)
+    weekly.loc[mask, "free_tokens"] = weekly.loc[mask, "tokens"].astype("Int64")
+    weekly.to_csv(folder / "weekly_tokens.csv", index=False, lineterminator="\n")
 
 
 @pytest.mark.parametrize("claim_id", sorted(FLIPS))

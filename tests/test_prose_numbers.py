@@ -16,6 +16,7 @@ CHAPTERS = sorted((Path(__file__).resolve().parent.parent / "chapters").glob("*.
 ALLOWED = [
     r"Hy3 Preview|Hy3|Qwen3\.6 Plus|Step 3\.5 Flash",  # model names
     r"roughly 2 trillion to more than 30 trillion tokens",  # the essay's sentence (claim-tested)
+    r"\"more than 30 trillion\"",  # the same words, quoted where their evidence is given
     r"\b\d{4}-\d{2}-\d{2}\b|June 2\b|May 2026",  # dates of the editor's notes
     r"3:1 blend|3 to 1|3 parts input to 1 part output",  # the blend's definition
     r"top 10 models",  # the press denominator, by definition

@@ -105,7 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
         "fetch",
         help="write a new snapshot folder from OpenRouter's Data API and models API",
         description="Needs $OPENROUTER_API_KEY; $OPENROUTER_BASE_URL overrides the API address. "
-        "Rules and the resume cache: see tokenrace/fetch.py.",
+        "Rules and the resume cache: see the package tokenrace/fetch/.",
     )
     fetch.add_argument(
         "--start", type=_iso_date, required=True, metavar="DATE", help="first day (UTC)"

@@ -36,14 +36,33 @@ def model_prices(snap: Snapshot, input_share: float = BLEND_INPUT_SHARE) -> pd.D
 
 
 def usage_and_price(
-    snap: Snapshot, weeks: pd.DatetimeIndex, input_share: float = BLEND_INPUT_SHARE
+    snap: Snapshot,
+    weeks: pd.DatetimeIndex,
+    input_share: float = BLEND_INPUT_SHARE,
+    paid: bool = False,
 ) -> pd.DataFrame:
-    """Per listed model: ``tokens`` over ``weeks`` and the blended price, most used first."""
+    """Per listed model: ``tokens`` over ``weeks`` and the blended price, most used first.
+
+    With ``paid``, ``tokens`` counts paid tokens only (free-variant tokens cost the buyer
+    nothing) when every row's free count is known; ``table.attrs["paid"]`` says whether it does.
+    """
     rows = snap.weekly[snap.weekly["week"].isin(weeks) & (snap.weekly["model"] != "other")]
+    counted_paid = paid and bool(rows["free_tokens"].notna().all())
+    if counted_paid:
+        rows = rows.assign(tokens=rows["tokens"] - rows["free_tokens"].astype("int64"))
     tokens = rows.groupby("model")["tokens"].sum()
     table = model_prices(snap, input_share).loc[tokens.index]
     table["tokens"] = tokens.astype("int64")
-    return table.sort_values("tokens", ascending=False, kind="stable")
+    table = table.sort_values("tokens", ascending=False, kind="stable")
+    table.attrs["paid"] = counted_paid
+    return table
+
+
+def counted_text(table: pd.DataFrame) -> str:
+    """Caption words for what a price or spend table counts (see :func:`usage_and_price`)."""
+    if table.attrs.get("paid"):
+        return "Paid tokens only: tokens served on free variants cost the buyer nothing."
+    return "All tokens: this snapshot does not record every model's free tokens."
 
 
 def token_weighted_price(table: pd.DataFrame) -> float:
@@ -79,14 +98,19 @@ def weighted_price(table: pd.DataFrame, by: str) -> pd.DataFrame:
 
 
 def spend_and_token_shares(
-    snap: Snapshot, weeks: pd.DatetimeIndex, by: str, input_share: float = BLEND_INPUT_SHARE
+    snap: Snapshot,
+    weeks: pd.DatetimeIndex,
+    by: str,
+    input_share: float = BLEND_INPUT_SHARE,
+    paid: bool = True,
 ) -> pd.DataFrame:
     """Estimated spend share against token share (percent) per value of ``by``.
 
-    Spend = tokens × blended price at ``input_share`` input. Only priced listed models count, in
-    both shares, so the two are comparable.
+    Spend = paid tokens × blended price at ``input_share`` input (all tokens where the snapshot
+    lacks the free counts; ``out.attrs["paid"]`` says which). Only priced listed models count,
+    in both shares, so the two are comparable.
     """
-    table = usage_and_price(snap, weeks, input_share)
+    table = usage_and_price(snap, weeks, input_share, paid=paid)
     priced = table[table["blended_usd_per_mtok"].notna()]
     spend = (priced["tokens"] / 1e6 * priced["blended_usd_per_mtok"]).groupby(priced[by]).sum()
     tokens = priced.groupby(by)["tokens"].sum()
@@ -97,4 +121,6 @@ def spend_and_token_shares(
             "spend_usd": spend,
         }
     )
-    return out.sort_values("token_share_pct", ascending=False)
+    out = out.sort_values("token_share_pct", ascending=False)
+    out.attrs["paid"] = table.attrs["paid"]
+    return out

@@ -31,7 +31,7 @@ BILLION = 1e9
 
 @dataclass(frozen=True)
 class Series:
-    """Weekly series of one or many draws: tokens ``(D, M, K)``, total ``(D, K)``, free ``(D, M, K)``.
+    """Weekly series of ``D`` draws: listed ``(D, M, K)``, total ``(D, K)``, free ``(D, M, K)``.
 
     ``models`` are the listed models (``other`` excluded); ``free`` is NaN where unknown.
     """

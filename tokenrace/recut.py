@@ -17,18 +17,36 @@ from tokenrace.snapshot import Snapshot
 ORIGIN_GROUPS: dict[str, str] = {
     "cn_open": "China, open weights",
     "cn_closed": "China, closed",
-    "us_closed": "US, closed (frontier)",
+    "us_closed": "US, closed weights",
     "us_open": "US, open weights",
     "europe": "Europe",
     "elsewhere": "Other countries",
     "unattributed": "Unattributed",
 }
 
-#: The essay's three-way split: China open-weight, US frontier (closed) and everything else.
+#: The essay's three-way split. (The essay's chart calls US closed-weight models "US frontier";
+#: this report keeps "frontier" for one narrower group: see :data:`GLOSSARY`.)
 ESSAY_SPLIT: dict[str, str] = {
-    "cn_open": "China open-weight",
-    "us_closed": "US frontier (closed)",
+    "cn_open": ORIGIN_GROUPS["cn_open"],
+    "us_closed": ORIGIN_GROUPS["us_closed"],
     "rest": "Everything else",
+}
+
+#: Every group name the report uses, each with its one meaning (shown on the Claims page).
+GLOSSARY: dict[str, str] = {
+    "China, open weights": "Models by labs headquartered in China whose weights are published.",
+    "China, closed": "Models by labs headquartered in China whose weights are not published.",
+    "US, closed weights": "Every model by a US lab whose weights are not published.",
+    "US, open weights": "Models by US labs whose weights are published (gpt-oss, Gemma, Llama).",
+    "Europe": "Models by labs headquartered in Europe (Mistral, TNG).",
+    "Other countries": "Models by labs headquartered anywhere else.",
+    "Unattributed": "The long tail of unlisted models and OpenRouter's stealth models: no "
+    "disclosed origin.",
+    "Everything else": "All tokens that are neither China, open weights nor US, closed weights.",
+    "frontier": "The US closed-weight models among the 10 most-used models of the final four "
+    "weeks (price comparisons only).",
+    "paid tokens": "Tokens not served on a free (':free') variant; free tokens cost the buyer "
+    "nothing.",
 }
 
 
@@ -114,6 +132,15 @@ def top_models(snap: Snapshot, weeks: pd.DatetimeIndex, n: int = 10) -> pd.DataF
     return out.rename_axis("model").reset_index()
 
 
+def month_spans(snap: Snapshot, weeks: int) -> tuple[str, str]:
+    """The first and the last ``weeks`` weeks as text ("26 May 2025 to 16 Jun 2025")."""
+    first, last = snap.weeks[:weeks], snap.weeks[-weeks:]
+    return (
+        f"{first[0]:%d %b %Y} to {first[-1]:%d %b %Y}",
+        f"{last[0]:%d %b %Y} to {last[-1]:%d %b %Y}",
+    )
+
+
 def lab_tokens(snap: Snapshot) -> pd.DataFrame:
     """Tokens per week (rows) and lab (columns); the long tail is the column "Other models"."""
     return tokens_by(snap, "lab")
@@ -123,6 +150,17 @@ def china_share(snap: Snapshot) -> pd.Series:
     """Percent of all tokens each week from models made in China (open and closed weights)."""
     shares = shares_by(snap, "country")
     return shares["CN"] if "CN" in shares else pd.Series(0.0, index=shares.index)
+
+
+def essay_split_weekly(snap: Snapshot) -> pd.DataFrame:
+    """The essay's three-way split (percent of all tokens) of every week: columns of
+    :data:`ESSAY_SPLIT`."""
+    shares = shares_by(snap, "group")
+    out = pd.DataFrame(index=shares.index)
+    for key in ("cn_open", "us_closed"):
+        out[key] = shares[key] if key in shares else 0.0
+    out["rest"] = 100 - out["cn_open"] - out["us_closed"]
+    return out
 
 
 def essay_split(snap: Snapshot, weeks: pd.DatetimeIndex, top_n: int | None = None) -> pd.Series:

@@ -7,12 +7,14 @@ notes and the reproduce page need no kernel.
 
 from __future__ import annotations
 
+import csv
 import json
 import platform
+from collections import defaultdict
 from importlib import metadata
 from pathlib import Path
 
-from tokenrace.layout import DESCRIPTOR_FILE
+from tokenrace.layout import AUTHORS_FILE, DESCRIPTOR_FILE, MODELS_FILE, WEEKLY_FILE
 
 #: Packages whose versions the reproduce page lists (the pins are in requirements.txt).
 KEY_PACKAGES = (
@@ -44,6 +46,47 @@ def _table(header: tuple[str, str], rows: list[tuple[str, str]]) -> str:
     return "\n".join(lines + [f"| {a} | {b} |" for a, b in rows]) + "\n"
 
 
+def _rows(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def free_shares(folder: Path, weeks: int = 4) -> str:
+    """A sentence with the measured free shares of the final ``weeks`` weeks, by origin.
+
+    Free tokens are those served on ``:free`` variants (``free_tokens``); shares are of the listed
+    models' tokens (the long tail's free share is unknown). Says so when the snapshot lacks them.
+    """
+    country = {r["author"]: r["country"] for r in _rows(folder / AUTHORS_FILE)}
+    origin = {r["model"]: country.get(r["author"], "") for r in _rows(folder / MODELS_FILE)}
+    weekly = [r for r in _rows(folder / WEEKLY_FILE) if r["model"] != "other"]
+    last = sorted({r["week"] for r in weekly})[-weeks:]
+    rows = [r for r in weekly if r["week"] in last]
+    if not rows or any(r.get("free_tokens", "") == "" for r in rows):
+        return (
+            "This snapshot does not record the free tokens of every listed model in its final "
+            f"{weeks} weeks, so its free share is unknown there."
+        )
+    tokens, free = defaultdict(int), defaultdict(int)
+    for r in rows:
+        key = origin.get(r["model"], "")
+        tokens[key] += int(r["tokens"])
+        free[key] += int(r["free_tokens"])
+    names = {"CN": "Chinese", "US": "US"}
+    parts = [
+        f"{100 * free[c] / tokens[c]:.0f} % of the tokens of listed {names[c]} models"
+        for c in ("CN", "US")
+        if tokens[c]
+    ]
+    everyone = 100 * sum(free.values()) / sum(tokens.values())
+    return (
+        f"In the final {weeks} weeks of this snapshot ({last[0]} to {last[-1]}), "
+        + " and ".join(parts)
+        + f" were served on free variants ({everyone:.0f} % of all listed models' tokens); the "
+        "long tail's free share is unknown."
+    )
+
+
 def substitutions(folder: Path, digest: str) -> dict[str, str]:
     """MyST substitutions describing the snapshot in ``folder`` (fingerprint ``digest``)."""
     meta = json.loads((folder / DESCRIPTOR_FILE).read_text(encoding="utf-8"))
@@ -63,4 +106,5 @@ def substitutions(folder: Path, digest: str) -> dict[str, str]:
         "snapshot_sources": sources,
         "snapshot_table": _table(("Snapshot in use", ""), rows),
         "versions_table": _table(("Package", "Version"), versions()),
+        "free_shares": free_shares(folder),
     }

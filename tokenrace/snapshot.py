@@ -265,13 +265,19 @@ def _provenance_coverage(provenance: pd.DataFrame, weekly: pd.DataFrame) -> list
     from tokenrace import contract as c
 
     listed = weekly[weekly["model"] != c.OTHER]
-    values = {(w, m): line for line, w, m in zip(listed.index, listed.week, listed.model)}
+    values = {
+        (w, m): line for line, w, m in zip(listed.index, listed.week, listed.model, strict=True)
+    }
     if c.FREE_COLUMN in weekly.columns:
         free = listed[listed[c.FREE_COLUMN] != ""]
-        values |= {(w, m + ":free"): line for line, w, m in zip(free.index, free.week, free.model)}
-    values |= {(w, "all"): line for line, w in zip(weekly.index, weekly.week)}
+        values |= {
+            (w, m + ":free"): line
+            for line, w, m in zip(free.index, free.week, free.model, strict=True)
+        }
+    values |= {(w, "all"): line for line, w in zip(weekly.index, weekly.week, strict=True)}
     rows = {
-        (w, s): line for line, w, s in zip(provenance.index, provenance.week, provenance.series)
+        (w, s): line
+        for line, w, s in zip(provenance.index, provenance.week, provenance.series, strict=True)
     }
     problems = [
         Problem(c.PROVENANCE_FILE, None, "series", f"has no row for {s} in the week of {w}")

@@ -1,0 +1,256 @@
+"""Evidence before verdicts: provenance, ranges, the ensemble, the verdict scale, since when."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tokenrace import claims, ensemble, evidence, inputs, load_snapshot
+from tokenrace import reconstruct as rc
+from tokenrace.cube import Cube
+from tokenrace.paths import DEFAULT_DATA_DIR
+from tokenrace.snapshot import check_snapshot
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SOURCES = DEFAULT_DATA_DIR / "sources"
+ORDER = [evidence.SOURCED, evidence.ASSUMED, evidence.UNCERTAIN, evidence.FAILS]
+
+
+@pytest.fixture(scope="module")
+def snap():
+    return load_snapshot(DEFAULT_DATA_DIR)
+
+
+@pytest.fixture(scope="module")
+def found(snap) -> dict:
+    return evidence.compute(snap)
+
+
+def _data_with_sources(tmp_path: Path) -> Path:
+    """A full copy of data/ (sources and provenance included)."""
+    return Path(shutil.copytree(DEFAULT_DATA_DIR, tmp_path / "data"))
+
+
+def _set_knot(folder: Path, key: str, **values: float) -> None:
+    knots = pd.read_csv(folder / "sources" / "knots.csv", dtype=str, keep_default_na=False)
+    series, week = key.split("@")
+    row = (knots["series"] == series) & (knots["week"] == week)
+    assert row.sum() == 1, key
+    for column, value in values.items():
+        knots.loc[row, column] = f"{value:g}"
+    knots.to_csv(folder / "sources" / "knots.csv", index=False, lineterminator="\n")
+
+
+# --- provenance -------------------------------------------------------------------------------
+
+
+def test_provenance_classes_every_value(snap) -> None:
+    prov = snap.provenance.set_index(["week", "series"])
+    assert set(prov["class"]) == {"sourced", "interpolated", "assumed"}
+    final = prov.loc[("2026-05-25", "all")]
+    assert final["class"] == "assumed" and final["point"] == "all@2026-05-25"
+    assert "growth continued" in final["note"]
+    sourced = prov.loc[("2026-05-18", "all")]
+    assert (sourced["class"], sourced["point"], sourced["grade"]) == ("sourced", "T10", "C")
+    between = prov.loc[("2026-05-11", "tencent/hy3-preview:free")]
+    assert between["class"] == "interpolated"
+    assert between["before"] == "F11 (sourced)"
+    assert between["after"] == "tencent/hy3-preview:free@2026-05-25 (assumed)"
+    listed = snap.weekly[snap.weekly["model"] != "other"]
+    assert len(prov.xs("all", level="series")) == len(snap.weeks)
+    free_known = listed["free_tokens"].notna().sum()
+    assert len(prov) == len(snap.weeks) + len(listed) + free_known
+
+
+def test_provenance_breaches_are_reported_by_file_row_and_column(tmp_path: Path) -> None:
+    folder = _data_with_sources(tmp_path)
+    path = folder / "provenance.csv"
+    original = path.read_text().splitlines()
+    lines = list(original)
+    lines[1] = lines[1].replace(",sourced,", ",guessed,").replace(",assumed,", ",guessed,")
+    path.write_text("\n".join(lines) + "\n")
+    problems = [str(p) for p in check_snapshot(folder)]
+    assert any(p.startswith("provenance.csv, row 2, column 'class': 'guessed'") for p in problems)
+    lines = list(original)
+    dropped = lines.pop(5).split(",")
+    lines.append(lines[-1].replace("2026-05-25", "2026-06-01"))
+    path.write_text("\n".join(lines) + "\n")
+    problems = [str(p) for p in check_snapshot(folder)]
+    assert f"has no row for {dropped[1]} in the week of {dropped[0]}" in "\n".join(problems)
+    assert any(
+        re.match(r"provenance\.csv, row \d+, column 'series': .* has no such value", p)
+        for p in problems
+    ), problems
+
+
+def test_a_fetched_snapshot_needs_no_provenance(tiny_snapshot) -> None:
+    assert not (tiny_snapshot / "provenance.csv").exists()
+    assert check_snapshot(tiny_snapshot) == []
+
+
+# --- ranges -------------------------------------------------------------------------------------
+
+
+def test_every_input_has_a_range_around_its_value() -> None:
+    table = inputs.read_inputs(SOURCES)
+    assert (table["low"] <= table["central"]).all() and (table["central"] <= table["high"]).all()
+    assert (table["range_note"].str.strip() != "").all()
+    assert set(table["kind"]) == {"sourced", "assumed"}
+    knots = inputs.read_knots(SOURCES)
+    assert (knots["range_reason"].str.strip() != "").all() and (knots["low"] < knots["high"]).any()
+
+
+@pytest.mark.parametrize(("grade", "half"), [("A", 0.05), ("B", 0.15), ("C", 0.30)])
+def test_grade_defaults_are_stated_once_and_documented(grade: str, half: float) -> None:
+    assert inputs.GRADE_HALF_WIDTH[grade] == half
+    low, high = inputs.anchor_range(grade, 1000.0, math.nan, math.nan)
+    assert (low, high) == pytest.approx((1000 * (1 - half), 1000 * (1 + half)))
+    assert inputs.anchor_range(grade, 1000.0, 900.0, math.nan) == pytest.approx(
+        (900.0, 1000 * (1 + half))
+    )
+    readme = (DEFAULT_DATA_DIR / "README.md").read_text()
+    assert f"**{grade} ±{half:.0%}**".replace("%", " %") in readme
+
+
+def test_a_bad_number_in_the_sources_names_file_row_and_column(tmp_path: Path) -> None:
+    folder = _data_with_sources(tmp_path)
+    _set_knot(folder, "all@2026-05-25", low=1)
+    text = (folder / "sources" / "knots.csv").read_text().replace(",1,33200,", ",lots,33200,")
+    (folder / "sources" / "knots.csv").write_text(text)
+    with pytest.raises(inputs.SourcesError, match=r"knots\.csv, row 6, column 'low': 'lots'"):
+        inputs.read_inputs(folder / "sources")
+
+
+# --- the ensemble -------------------------------------------------------------------------------
+
+
+def test_enough_draws_for_five_points_at_95_percent() -> None:
+    assert ensemble.margin_of_error(ensemble.DRAWS) <= 0.05
+    assert ensemble.margin_of_error(ensemble.DRAWS - 30) > 0.05 or ensemble.DRAWS < 420
+
+
+def test_draws_stay_within_the_contract(snap) -> None:
+    plan = rc.design(SOURCES, list(snap.models["model"]), snap.weeks)
+    cube, _ = ensemble.draw(plan, Cube.from_snapshot(snap), n=50)
+    listed = cube.tokens[:, cube.listed, :]
+    total = cube.tokens.sum(axis=1)
+    assert (cube.tokens >= 0).all()
+    assert (listed.sum(axis=1) <= (1 - rc.MIN_OTHER_SHARE) * total + 1).all()
+    free = cube.free[:, cube.listed, :]
+    assert (np.nan_to_num(free) <= listed + 1).all() and (np.nan_to_num(free) >= 0).all()
+
+
+def test_the_central_draw_is_the_committed_snapshot(snap) -> None:
+    plan = rc.design(SOURCES, list(snap.models["model"]), snap.weeks)
+    rebuilt = ensemble.rebuild_cube(plan, plan.central, Cube.from_snapshot(snap))
+    committed = Cube.from_snapshot(snap)
+    assert np.abs(rebuilt.tokens - committed.tokens).max() < 10  # rounding to whole tokens
+    known = ~np.isnan(committed.free)
+    assert (np.isnan(rebuilt.free) == ~known).all()
+
+
+def test_same_seed_same_evidence(snap, found) -> None:
+    again = evidence.compute(snap)
+    assert json.dumps(again, sort_keys=True) == json.dumps(found, sort_keys=True)
+    other = evidence.compute(snap, seed=ensemble.SEED + 1)
+    assert other["bands"] != found["bands"]
+
+
+# --- verdicts -----------------------------------------------------------------------------------
+
+
+def test_volume_growth_rests_on_the_final_week_knot(found) -> None:
+    growth = found["claims"]["volume-growth"]
+    assert growth["central"]["base"]["holds"] is True
+    assert growth["level"] != evidence.SOURCED
+    assert [d["key"] for d in growth["deciding"]] == ["all@2026-05-25"]
+    assert growth["deciding"][0]["kind"] == "assumed" and growth["deciding"][0]["ends"] == ["low"]
+    assert growth["influence"][0]["key"] == "all@2026-05-25"
+
+
+def test_moving_the_final_week_knot_to_28_trillion_flips_the_verdict(snap, tmp_path) -> None:
+    folder = _data_with_sources(tmp_path)
+    _set_knot(folder, "all@2026-05-25", billion_tokens=28000)
+    plan = rc.design(folder / "sources", list(snap.models["model"]), snap.weeks)
+    growth = next(c for c in claims.REGISTER if c.id == "volume-growth")
+    moved = growth.on(ensemble.rebuild_cube(plan, plan.central, Cube.from_snapshot(snap)))
+    assert not moved.holds[0], moved.text(0)
+    assert "28.0 T in the week of 2026-05-25" in moved.text(0)
+
+
+def test_widening_one_knot_moves_a_claim_to_a_weaker_level(found, tmp_path) -> None:
+    before = found["claims"]["deepseek-largest-band"]["level"]
+    assert before in (evidence.SOURCED, evidence.ASSUMED)
+    folder = _data_with_sources(tmp_path)
+    _set_knot(folder, "tencent/hy3-preview@2026-05-25", high=9000)
+    wider = evidence.compute(load_snapshot(folder))["claims"]["deepseek-largest-band"]
+    assert ORDER.index(wider["level"]) > ORDER.index(before), wider["why"]
+    assert "tencent/hy3-preview@2026-05-25" in [d["key"] for d in wider["deciding"]]
+
+
+def test_every_claim_has_a_level_and_reasons(found) -> None:
+    for claim in claims.REGISTER:
+        entry = found["claims"][claim.id]
+        assert entry["level"] in evidence.LEVELS and entry["why"]
+        assert entry["central"]["base"]["holds"] is True
+        assert entry["influence"] or entry["deciding"]
+        assert set(entry["share"]) == set(entry["central"])  # every choice, also on the draws
+
+
+def test_paid_only_is_a_scenario_of_every_claim_that_counts_tokens(found) -> None:
+    for claim in claims.REGISTER:
+        has = "paid-only" in found["claims"][claim.id]["central"]
+        assert has == ("paid" in claim.uses), claim.id
+    top = found["claims"]["top-three-chinese-open"]
+    assert top["share"]["paid-only"] < top["share"]["base"]
+
+
+def test_the_contradicting_fixture_still_fails() -> None:
+    data = evidence.compute(load_snapshot(FIXTURES / "contradicting"))
+    assert data["basis"] == "as given" and "bands" not in data
+    for claim in claims.REGISTER:
+        assert data["claims"][claim.id]["level"] == evidence.FAILS, claim.id
+
+
+def test_a_fetched_snapshot_is_measured_data(tiny_snapshot) -> None:
+    meta = json.loads((tiny_snapshot / "datapackage.json").read_text())
+    meta["kind"] = "fetched"
+    (tiny_snapshot / "datapackage.json").write_text(json.dumps(meta))
+    data = evidence.compute(load_snapshot(tiny_snapshot))
+    assert data["basis"] == "measured" and "draws" not in data
+    levels = {entry["level"] for entry in data["claims"].values()}
+    assert levels <= {evidence.MEASURED, evidence.FAILS, evidence.UNTESTABLE, evidence.UNCERTAIN}
+    assert "measured data" in evidence.basis_paragraph(data)
+
+
+def test_since_when(found, snap) -> None:
+    weeks = [f"{w:%Y-%m-%d}" for w in snap.weeks]
+    for claim in claims.REGISTER:
+        since = found["claims"][claim.id]["since"]
+        assert len(since["held"]) == len(weeks)
+        start = weeks.index(since["week"])
+        assert all(h is True for h in since["held"][start:])
+        assert start == 0 or since["held"][start - 1] is not True
+    assert found["claims"]["volume-growth"]["since"]["week"] == "2026-05-25"
+
+
+def test_evidence_is_cached_per_snapshot_and_code(snap, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv(evidence.CACHE_ENV, str(tmp_path))
+    first = evidence.load(snap)
+    files = list(tmp_path.glob("evidence-*.json"))
+    assert len(files) == 1 and re.fullmatch(r"evidence-[0-9a-f]{16}\.json", files[0].name)
+    assert evidence.load(snap) == first
+    assert evidence.cache_path(snap) == files[0]
+
+
+def test_total_provenance_sentence(snap) -> None:
+    sentence = evidence.total_provenance(snap)
+    assert "our assumption (knot all@2026-05-25)" in sentence
+    assert "28.9 trillion tokens, in the week of 18 May 2026 (anchor T10, grade C)" in sentence

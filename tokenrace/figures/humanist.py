@@ -1,0 +1,190 @@
+"""Charts of The humanist case: cost against usage, price by origin, spend."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from tokenrace import charts, claims, prices, recut
+from tokenrace.figures.style import MARKERS, B, T
+from tokenrace.snapshot import Snapshot
+
+
+def cost_vs_usage(snap: Snapshot) -> None:
+    """Scatter, log-log: blended price against final-month tokens, by origin; Gemma labelled."""
+    table = claims.final_month_usage(snap)
+    table = table[table["blended_usd_per_mtok"].notna() & (table["tokens"] > 0)]
+    fig, ax = charts.new_figure("Cost against usage, final month", height=6.0)
+    for group in recut.ORIGIN_GROUPS:
+        rows = table[table["group"] == group]
+        if rows.empty:
+            continue
+        ax.scatter(
+            rows["tokens"] / B,
+            rows["blended_usd_per_mtok"],
+            s=60,
+            marker=MARKERS[group],
+            color=charts.ORIGIN_COLOURS[group],
+            edgecolor="white",
+            linewidth=0.6,
+            label=recut.ORIGIN_GROUPS[group],
+            zorder=3,
+        )
+    gemma = table[table.index.str.contains("gemma")]
+    # Offsets in points: Gemma to the right, the three most-used models fanned out to the left.
+    offsets = [(10, 12 - 12 * i) for i in range(len(gemma))]
+    offsets += [(-14, 30), (-14, -26), (-30, 52)][: min(3, len(table))]
+    labelled = pd.concat([gemma, table.head(3)])
+    for (model, row), (dx, dy) in zip(labelled.iterrows(), offsets, strict=False):
+        ax.annotate(
+            row["name"],
+            xy=(row["tokens"] / B, row["blended_usd_per_mtok"]),
+            xytext=(dx, dy),
+            textcoords="offset points",
+            ha="left" if dx > 0 else "right",
+            va="center",
+            fontsize=11,
+            fontweight="bold" if "gemma" in model else "normal",
+            arrowprops={"arrowstyle": "-", "color": charts.MUTED, "linewidth": 0.7},
+        )
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("Tokens in the final four weeks (billions, log scale)")
+    ax.set_ylabel("Blended price (USD per million tokens, log)")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), fontsize=11.5, ncols=2)
+    gemma = table[table.index.str.contains("gemma")]
+    charts.publish(
+        fig,
+        name="fig-humanist-cost-usage",
+        caption=(
+            "Each priced model's blended price (3:1 input:output, USD per million tokens) "
+            "against its tokens in the final four weeks, both on log scales, by origin (colour "
+            "and marker shape). Gemma models and the three most-used models are named."
+        ),
+        alt=(
+            f"Log-log scatter of {len(table)} models. Prices run from "
+            f"${table['blended_usd_per_mtok'].min():.2f} to "
+            f"${table['blended_usd_per_mtok'].max():.2f} per million tokens; the most-used "
+            "models sit at the cheap end: "
+            + ", ".join(
+                f"{r.name} ${r.blended_usd_per_mtok:.2f}" for r in table.head(3).itertuples()
+            )
+            + ". Gemma: "
+            + ", ".join(f"{r.name} ${r.blended_usd_per_mtok:.2f}" for r in gemma.itertuples())
+            + "."
+        ),
+        snap=snap,
+        data=pd.DataFrame(
+            {
+                "model": table.index,
+                "origin": table["group"].map(recut.ORIGIN_GROUPS).to_numpy(),
+                "tokens_final_four_weeks_billions": (table["tokens"] / B).to_numpy(),
+                "blended_usd_per_mtok": table["blended_usd_per_mtok"].to_numpy(),
+            }
+        ),
+    )
+
+
+def price_by_origin(snap: Snapshot) -> pd.DataFrame:
+    """Bar chart of the token-weighted blended price per origin group; returns its table."""
+    table = prices.usage_and_price(snap, recut.last_weeks(snap, claims.MONTH_WEEKS), paid=True)
+    by_group = prices.weighted_price(table, "group")
+    fig, ax = charts.new_figure("What a million tokens cost,\nby origin", height=3.8)
+    labels = [recut.ORIGIN_GROUPS[g] for g in by_group.index]
+    ax.barh(
+        labels,
+        by_group["usd_per_mtok"],
+        color=[charts.ORIGIN_COLOURS[g] for g in by_group.index],
+        edgecolor="white",
+    )
+    for y, value in enumerate(by_group["usd_per_mtok"]):
+        ax.text(value, y, f" ${value:.2f}", va="center", fontsize=11.5)
+    ax.set_xlabel("Token-weighted blended price (USD per million tokens)")
+    ax.set_xlim(0, float(by_group["usd_per_mtok"].max()) * 1.25)
+    ax.invert_yaxis()
+    ax.grid(axis="y", visible=False)
+    charts.publish(
+        fig,
+        name="fig-humanist-price-origin",
+        caption=(
+            "Average blended price paid per million tokens in the final four weeks, by origin "
+            "group, weighting each priced model by its tokens. " + prices.counted_text(table)
+        ),
+        alt=(
+            "Horizontal bar chart of the token-weighted price by origin: "
+            + ", ".join(
+                f"{recut.ORIGIN_GROUPS[g]} ${v:.2f}" for g, v in by_group["usd_per_mtok"].items()
+            )
+            + " per million tokens."
+        ),
+        snap=snap,
+        data=by_group.assign(origin=[recut.ORIGIN_GROUPS[g] for g in by_group.index])[
+            ["origin", "usd_per_mtok", "priced_tokens", "unpriced_tokens", "models"]
+        ].rename(
+            columns={
+                "usd_per_mtok": "blended_usd_per_mtok",
+                "priced_tokens": "priced_tokens_count",
+                "unpriced_tokens": "unpriced_tokens_count",
+            }
+        ),
+    )
+    return pd.DataFrame(
+        {
+            "Origin": [recut.ORIGIN_GROUPS[g] for g in by_group.index],
+            "USD per million tokens": by_group["usd_per_mtok"].round(3).to_numpy(),
+            "Priced tokens (trillions)": (by_group["priced_tokens"] / T).round(2).to_numpy(),
+            "Unpriced tokens (trillions)": (by_group["unpriced_tokens"] / T).round(2).to_numpy(),
+            "Priced models": by_group["models"].to_numpy(),
+        }
+    ).set_index("Origin")
+
+
+def spend_vs_tokens(snap: Snapshot) -> pd.DataFrame:
+    """Paired bars: share of tokens against estimated share of spend, by country of origin."""
+    weeks = recut.last_weeks(snap, claims.MONTH_WEEKS)
+    shares = prices.spend_and_token_shares(snap, weeks, "country")
+    shares.index = [c or "unattributed" for c in shares.index]
+    fig, ax = charts.new_figure("Tokens against spend, by country", height=3.8)
+    y = np.arange(len(shares))
+    height = 0.38
+    ax.barh(
+        y - height / 2, shares["token_share_pct"], height, color="#777777", label="Share of tokens"
+    )
+    ax.barh(
+        y + height / 2,
+        shares["spend_share_pct"],
+        height,
+        color=[charts.COUNTRY_COLOURS.get(c, "#999999") for c in shares.index],
+        label="Share of estimated spend",
+    )
+    for i, (tok, spend) in enumerate(
+        zip(shares["token_share_pct"], shares["spend_share_pct"], strict=True)
+    ):
+        ax.text(tok, i - height / 2, f" {tok:.0f} % of tokens", va="center", fontsize=11)
+        ax.text(spend, i + height / 2, f" {spend:.0f} % of spend", va="center", fontsize=11)
+    ax.set_yticks(y, shares.index)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 130)
+    ax.set_xlabel("Percent of priced listed models, final four weeks")
+    ax.grid(axis="y", visible=False)
+    charts.publish(
+        fig,
+        name="fig-humanist-spend",
+        caption=(
+            "Share of tokens against estimated share of spend in the final four weeks, by the "
+            "country where each model was made. Spend assumes every model's tokens are 3 parts "
+            "input to 1 part output at its listed prices; unpriced models are left out of both. "
+            + prices.counted_text(shares)
+        ),
+        alt=(
+            "Paired bar chart: "
+            + "; ".join(
+                f"{c}: {r.token_share_pct:.0f} % of tokens and {r.spend_share_pct:.0f} % of spend"
+                for c, r in shares.iterrows()
+            )
+            + "."
+        ),
+        snap=snap,
+        data=shares.rename_axis("country").reset_index(),
+    )
+    return shares

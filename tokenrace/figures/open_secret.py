@@ -1,0 +1,164 @@
+"""Charts and tables of The open secret: the most-used models, labs, prices."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from tokenrace import charts, claims, prices, recut
+from tokenrace.figures.style import LAB_SHADES, OTHER_SHADE, B, T, lab_country
+from tokenrace.snapshot import Snapshot
+
+
+def top_models_table(snap: Snapshot, weeks: int, n: int = 10) -> pd.DataFrame:
+    """Ranked most-used models over the final ``weeks`` weeks, with origin, weights and price."""
+    top = recut.top_models(snap, recut.last_weeks(snap, weeks), n=n)
+    price = prices.model_prices(snap)["blended_usd_per_mtok"]
+    origin = (
+        top["country"].replace("", "unattributed")
+        + ", "
+        + top["open_weights"].map({True: "open", False: "closed"})
+    )
+    table = pd.DataFrame(
+        {
+            "Model": top["name"].to_numpy(),
+            "Made in, weights": origin.to_numpy(),
+            "Tokens (B)": (top["tokens"] / B).round(0).astype(int).to_numpy(),
+            "Share (%)": top["share_pct"].round(1).to_numpy(),
+            "USD / Mtok": price.reindex(top["model"]).round(2).to_numpy(),
+        },
+        index=pd.Index(top["rank"].to_numpy(), name=None),
+    )
+    return table
+
+
+def labs_stacked(snap: Snapshot, n_labs: int = 7) -> None:
+    """Stacked area of weekly tokens by lab; DeepSeek's band should be the largest at the end."""
+    labs = recut.lab_tokens(snap) / T
+    tail = labs.pop("Other models") if "Other models" in labs else None
+    final = labs.iloc[-1].sort_values(ascending=False)
+    shown = list(final.index[:n_labs])
+    country = lab_country(snap)
+    ordered = [lab for lab in shown if country.get(lab) == "CN"]
+    ordered += [lab for lab in shown if country.get(lab) == "US"]
+    ordered += [lab for lab in shown if lab not in ordered]
+    stack = labs[ordered].copy()
+    stack["Other labs"] = labs.drop(columns=ordered).sum(axis=1)
+    if tail is not None:
+        stack["Long tail"] = tail
+    shade_index = {"CN": 0, "US": 0}
+    colours = {}
+    for lab in stack.columns:
+        code = country.get(lab, "")
+        if code in LAB_SHADES:
+            colours[lab] = LAB_SHADES[code][shade_index[code] % len(LAB_SHADES[code])]
+            shade_index[code] += 1
+        else:
+            colours[lab] = OTHER_SHADE if lab != "Long tail" else "#DDDDDD"
+    fig, ax = charts.new_figure("Weekly tokens by lab", height=5.0)
+    ax.stackplot(
+        stack.index,
+        stack.T.to_numpy(),
+        colors=[colours[c] for c in stack.columns],
+        edgecolor="white",
+        linewidth=0.4,
+    )
+    ends = stack.iloc[-1]
+    tops = ends.cumsum()
+    mids = {
+        lab: float(tops[lab] - ends[lab] / 2)
+        for lab in stack.columns
+        if ends[lab] >= 0.05 * ends.sum()
+    }
+    label_colours = {lab: charts.INK for lab in mids}
+    charts.direct_labels(ax, mids, label_colours, stack.index[-1], min_gap=ends.sum() * 0.045)
+    ax.set_ylabel("Tokens per week (trillions)")
+    ax.set_ylim(0, float(ends.sum()) * 1.05)
+    charts.week_axis(ax)
+    leader = final.index[0]
+    charts.publish(
+        fig,
+        name="fig-open-labs",
+        caption=(
+            "Weekly tokens by lab, stacked, in trillions. Chinese labs are shades of vermillion "
+            "and orange at the bottom, US labs shades of blue above them, then smaller labs and "
+            "the long tail of unlisted models in grey. Labels name each band at its last week."
+        ),
+        alt=(
+            f"Stacked area chart of weekly tokens by lab. In the last week the largest band is "
+            f"{leader} with {final.iloc[0]:.1f} trillion tokens, ahead of "
+            + ", ".join(f"{lab} ({final[lab]:.1f} T)" for lab in final.index[1:4])
+            + f", out of {ends.sum():.1f} trillion in all."
+        ),
+        snap=snap,
+        data=stack.reset_index()
+        .assign(week=lambda d: d["week"].dt.strftime("%Y-%m-%d"))
+        .rename(columns=lambda c: c if c == "week" else f"{c} (tokens, trillions)"),
+    )
+
+
+def price_and_usage(snap: Snapshot, n: int = 12) -> None:
+    """Bars of the most-used models' final-month tokens, each labelled with its blended price."""
+    table = claims.final_month_usage(snap).head(n)
+    table = table.iloc[::-1]
+    fig, ax = charts.new_figure(
+        "Most-used models of the final month,\nwith their price", height=6.2
+    )
+    tokens = table["tokens"] / T
+    colours = [charts.ORIGIN_COLOURS[g] for g in table["group"]]
+    hatches = ["" if open_ else "//" for open_ in table["open_weights"]]
+    bars = ax.barh(table["name"], tokens, color=colours, edgecolor="white")
+    for bar, hatch in zip(bars, hatches, strict=True):
+        bar.set_hatch(hatch)
+    for y, (value, price) in enumerate(zip(tokens, table["blended_usd_per_mtok"], strict=True)):
+        label = "price not recorded" if np.isnan(price) else f"${price:.2f}"
+        ax.text(value, y, f" {label}", va="center", fontsize=11.5, color=charts.INK)
+    ax.set_xlabel("Tokens in the final four weeks (trillions)")
+    ax.set_xlim(0, float(tokens.max()) * 1.35)
+    ax.grid(axis="y", visible=False)
+    from matplotlib.patches import Patch
+
+    handles = [
+        Patch(facecolor=charts.ORIGIN_COLOURS[g], label=recut.ORIGIN_GROUPS[g])
+        for g in dict.fromkeys(table["group"][::-1])
+    ]
+    handles.append(
+        Patch(
+            facecolor="white", edgecolor=charts.MUTED, hatch="//", label="hatched: closed weights"
+        )
+    )
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.35, -0.14), ncols=2)
+    top = table.iloc[::-1]
+    charts.publish(
+        fig,
+        name="fig-open-price-usage",
+        caption=(
+            "The most-used models of the final four weeks, by tokens (bars, coloured by origin; "
+            "hatched bars have closed weights), each labelled with its blended price in USD per "
+            "million tokens (3 parts input to 1 part output)."
+        ),
+        alt=(
+            f"Horizontal bar chart of the {len(top)} most-used models. "
+            + "; ".join(
+                f"{r.name} {r.tokens / T:.1f} T at "
+                + (
+                    "no recorded price"
+                    if np.isnan(r.blended_usd_per_mtok)
+                    else f"${r.blended_usd_per_mtok:.2f} per million"
+                )
+                for r in top.head(5).itertuples()
+            )
+            + "."
+        ),
+        snap=snap,
+        data=pd.DataFrame(
+            {
+                "model": top.index,
+                "name": top["name"].to_numpy(),
+                "origin": top["group"].map(recut.ORIGIN_GROUPS).to_numpy(),
+                "open_weights": top["open_weights"].to_numpy(),
+                "tokens_final_four_weeks_trillions": (top["tokens"] / T).to_numpy(),
+                "blended_usd_per_mtok": top["blended_usd_per_mtok"].to_numpy(),
+            }
+        ),
+    )

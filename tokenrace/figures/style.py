@@ -1,0 +1,73 @@
+"""What the essay's charts share: units, shades per lab, markers per origin group."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from tokenrace import recut
+from tokenrace.snapshot import Snapshot
+
+T = 1e12
+B = 1e9
+#: Shades per country for per-lab charts (colour-blind-safe families, darkest first).
+LAB_SHADES = {
+    "CN": ["#D55E00", "#E69F00", "#B34700", "#F0B04A", "#8C3A00", "#F5C77E", "#C4661F"],
+    "US": ["#0072B2", "#56B4E9", "#004F7C", "#8CCBEE", "#2C8AC4", "#B3DDF5"],
+}
+OTHER_SHADE = "#BBBBBB"
+MARKERS = {
+    "cn_open": "o",
+    "cn_closed": "s",
+    "us_closed": "D",
+    "us_open": "^",
+    "europe": "v",
+    "elsewhere": "P",
+    "unattributed": "X",
+}
+
+
+def weeks_text(index: pd.DatetimeIndex) -> list[str]:
+    return [f"{w:%Y-%m-%d}" for w in index]
+
+
+def lab_country(snap: Snapshot) -> dict[str, str]:
+    attrs = recut.model_attributes(snap)
+    return dict(zip(attrs["lab"], attrs["country"], strict=False))
+
+
+def sourced_points(snap: Snapshot, kind: str, subjects: tuple[str, ...] = ()) -> pd.DataFrame:
+    """The snapshot's sourced anchors of one ``kind`` inside its weeks, with their ranges.
+
+    Knot and check anchors only (context anchors are not reproduced). Columns ``id``, ``week``,
+    ``weeks``, ``subject``, ``value``, ``low``, ``high``, ``grade``, in the anchor's unit. Empty
+    for a snapshot without ``sources/`` (a fetched one, say).
+    """
+    from tokenrace.inputs import anchor_range, read_anchors
+    from tokenrace.layout import SOURCES_DIR
+
+    columns = ["id", "week", "weeks", "subject", "value", "low", "high", "grade"]
+    path = snap.path / SOURCES_DIR
+    if not (path / "anchors.csv").is_file():
+        return pd.DataFrame(columns=columns)
+    anchors = read_anchors(path)
+    rows = anchors[
+        (anchors["kind"] == kind)
+        & (anchors["role"] != "context")
+        & anchors["week"].between(snap.weeks[0], snap.weeks[-1])
+        & (anchors["subject"].isin(subjects) if subjects else True)
+    ].copy()
+    ranges = [anchor_range(r.grade, r.value, r.low, r.high) for r in rows.itertuples()]
+    rows["low"] = [lo for lo, _ in ranges]
+    rows["high"] = [hi for _, hi in ranges]
+    return rows[columns].sort_values("week", kind="stable").reset_index(drop=True)
+
+
+def band_text(found: dict) -> str:
+    """Caption words for an ensemble band (empty when the snapshot has no ensemble)."""
+    if "bands" not in found:
+        return ""
+    return (
+        f" The shaded band holds the middle 90 % of {found['draws']} reconstructions drawn "
+        "across the plausible range of every sourced fact and assumption (data chapter); "
+        "points with bars are sourced figures with their ranges."
+    )
