@@ -32,7 +32,7 @@ from sphinx.util import logging
 
 from parallel_execute import execute_ahead
 from tokenrace.layout import fingerprint, package_fingerprint
-from tokenrace.paths import BOOK_BUILD_ENV, VALIDATED_ENV, snapshot_dir
+from tokenrace.paths import BOOK_BUILD_ENV, DATA_ENV_VAR, VALIDATED_ENV, snapshot_dir
 from tokenrace.reproduce import substitutions
 
 LOG = logging.getLogger(__name__)
@@ -108,8 +108,11 @@ def _check_snapshot(config: Config, build_dir: Path) -> None:
     key = hashlib.sha256(f"{digest}:{code}".encode()).hexdigest()[:16]
     base = Path(config.nb_execution_cache_path or build_dir / ".jupyter_cache")
     _validate_once(folder, base / f"validated-{key}")
-    # The notebooks' loaders need not repeat the schema checks on these very bytes.
+    # The notebooks' loaders need not repeat the schema checks on these very bytes, and they run
+    # in chapters/, so a relative $TOKENRACE_DATA is handed on as an absolute path.
     os.environ[VALIDATED_ENV] = digest
+    if os.environ.get(DATA_ENV_VAR, "").strip():
+        os.environ[DATA_ENV_VAR] = str(folder)
     # Pages without a kernel (editor's notes, reproduce) show the snapshot through substitutions.
     config.myst_substitutions = {**config.myst_substitutions, **substitutions(folder, digest)}
     config.tokenrace_data_fingerprint = key

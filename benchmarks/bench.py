@@ -319,6 +319,39 @@ def table(rows: list[tuple[str, float, float | None, str]]) -> str:
     return "\n".join(lines)
 
 
+def bench_evidence(runs: int) -> list[tuple[str, float, float | None, str]]:
+    """The claims' evidence on the shipped snapshot: drawn (no cache), and read from its cache."""
+    from tokenrace import ensemble, evidence, load_snapshot
+
+    snap = load_snapshot(ROOT / "data")
+
+    def drawn(_i: int) -> float:
+        start = time.perf_counter()
+        evidence.compute(snap)
+        return time.perf_counter() - start
+
+    with tempfile.TemporaryDirectory(prefix="tokenrace-evidence-") as cache:
+        os.environ[evidence.CACHE_ENV] = cache
+        evidence.load(snap)
+
+        def cached(_i: int) -> float:
+            start = time.perf_counter()
+            evidence.load(snap)
+            return time.perf_counter() - start
+
+        warm = median_of(runs, cached)
+        del os.environ[evidence.CACHE_ENV]
+    return [
+        (
+            f"Evidence: {ensemble.DRAWS} draws, every scenario, inputs at their ends (s)",
+            median_of(runs, drawn),
+            None,
+            "once per snapshot and code, in the build's pool",
+        ),
+        ("Evidence read from its cache (s)", warm, None, "every later chapter and build"),
+    ]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3, help="runs per figure (median; at least 3)")
@@ -334,6 +367,8 @@ def main() -> int:
         rows += bench_chapters(ws, runs)
         log("data work at scale ...")
         rows += bench_data(ws, runs)
+        log("the claims' evidence ...")
+        rows += bench_evidence(runs)
     when = time.strftime("%Y-%m-%d")
     result = (
         f"Measured {when} on {machine()}, median of {runs} runs (`make bench`).\n\n{table(rows)}\n"

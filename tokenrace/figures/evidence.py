@@ -15,6 +15,7 @@ from tokenrace.snapshot import Snapshot
 
 #: White to blue: the share of draws in which a claim holds.
 SHARE_MAP = LinearSegmentedColormap.from_list("holds", ["#FFFFFF", "#56B4E9", "#0072B2"])
+SPOKEN = {"n/a": "not applicable", "?": "cannot be tested", "✔": "holds", "✘": "fails"}
 UNIT = {False: "% of draws holding", True: "holds on the data"}
 SHORT = {
     "base": "As\npublished",
@@ -100,6 +101,7 @@ def robustness(snap: Snapshot) -> None:
         else f"the percentage of {found['draws']} drawn reconstructions in which it holds"
     )
     table = robustness_table(found)
+    labels = {sc["key"]: sc["label"].lower() for sc in found["scenarios"]}
     charts.publish(
         fig,
         name="fig-claims-robustness",
@@ -111,9 +113,12 @@ def robustness(snap: Snapshot) -> None:
             "data ending 0 to 7 weeks before the last week."
         ),
         alt=(
-            "Table chart of claims against analysis choices. "
+            f"Table chart of claims against analysis choices; each cell is {what}. "
             + " ".join(
-                f"{cid}: {', '.join(f'{k} {v}' for k, v in table.loc[cid].items())}." for cid in ids
+                f"{cid}: "
+                + ", ".join(f"{labels[k]} {SPOKEN.get(v, v)}" for k, v in table.loc[cid].items())
+                + "."
+                for cid in ids
             )
         ),
         snap=snap,

@@ -210,14 +210,15 @@ def essay_split_chart(snap: Snapshot) -> None:
         fig,
         name="fig-fork-split",
         caption=(
-            f"Origin split of the last week (week of {last[0]:%Y-%m-%d}): China open-weight, US "
-            "frontier (closed-weight) and everything else, over all tokens (the long tail "
-            "included) and over the ten most-used models only, the denominator press figures use."
+            f"Origin split of the last week (week of {last[0]:%Y-%m-%d}): China, open weights; "
+            "US, closed weights (the essay's chart calls them 'US frontier'); and everything "
+            "else, over all tokens (the long tail included) and over the ten most-used models "
+            "only, the denominator press figures use."
         ),
         alt=(
-            f"Two stacked bars. All tokens: China open-weight {all_['cn_open']:.0f} %, US "
-            f"frontier {all_['us_closed']:.0f} %, the rest {all_['rest']:.0f} %. Top 10 models "
-            f"only: China open-weight {top['cn_open']:.0f} %, US frontier "
+            f"Two stacked bars. All tokens: China, open weights {all_['cn_open']:.0f} %, US, "
+            f"closed weights {all_['us_closed']:.0f} %, the rest {all_['rest']:.0f} %. Top 10 "
+            f"models only: China, open weights {top['cn_open']:.0f} %, US, closed weights "
             f"{top['us_closed']:.0f} %, the rest {top['rest']:.0f} %."
         ),
         snap=snap,
