@@ -138,8 +138,8 @@ def bench_builds(ws: Path, runs: int) -> list[tuple[str, float, float | None, st
     reexecuted = set()
 
     def data_change(i: int) -> float:
-        week, model, tokens = lines[-1].split(",")
-        changed = [*lines[:-1], f"{week},{model},{int(tokens) + 1000 * (i + 1)}"]
+        week, model, tokens, *rest = lines[-1].split(",")  # free_tokens, if any, stays below
+        changed = [*lines[:-1], ",".join([week, model, str(int(tokens) + 1000 * (i + 1)), *rest])]
         weekly.write_text("\n".join(changed) + "\n")
         seconds, out = build(book, data=data)
         reexecuted.update(executed(out))
@@ -221,7 +221,7 @@ def bench_page_weight(ws: Path) -> list[tuple[str, float, float | None, str]]:
 def synthetic(folder: Path, factor_models: int, factor_weeks: int) -> Path:
     """A snapshot factor_models × more models and factor_weeks × more weeks than data/."""
     src = ROOT / "data"
-    weekly = pd.read_csv(src / "weekly_tokens.csv")
+    weekly = pd.read_csv(src / "weekly_tokens.csv", dtype={"free_tokens": "Int64"})
     models = pd.read_csv(src / "models.csv", dtype=str, keep_default_na=False)
     weeks = sorted(weekly["week"].unique())
     span = len(weeks)

@@ -40,16 +40,20 @@ class Problem:
         return f"{', '.join(where)}: {self.message}"
 
 
-def problem_report(folder: str | os.PathLike[str], problems: list[Problem], outcome: str) -> str:
+def problem_report(
+    folder: str | os.PathLike[str], problems: list[Problem], outcome: str, *, hint: bool = True
+) -> str:
     """The one message format for contract problems, used by the CLI, the build and ``fetch``.
 
     ``outcome`` says what happened because of them ("no file was changed", "the build stopped
-    before any notebook ran", ...). One line per problem, naming file, row and column.
+    before any notebook ran", ...). One line per problem, naming file, row and column. ``hint``
+    adds the command that checks the folder again (``fetch`` leaves it out: nothing was written).
     """
     lines = "\n".join(f"  - {p}" for p in problems)
+    again = f"\nCheck it with: python -m tokenrace validate {folder}" if hint else ""
     return (
         f"{folder}: {len(problems)} problem(s) with the data contract (data/README.md); "
-        f"{outcome}:\n{lines}\nCheck it with: python -m tokenrace validate {folder}"
+        f"{outcome}:\n{lines}{again}"
     )
 
 

@@ -220,7 +220,7 @@ def _write_checked(
 
         problems = snapshot.check_snapshot(staged)
         if problems:
-            raise FetchError(snapshot.problem_report(out, problems, CONTRACT_OUTCOME))
+            raise FetchError(snapshot.problem_report(out, problems, CONTRACT_OUTCOME, hint=False))
         swap_into_place(staged, out, then_remove=store.cache)
         store.committed = True
     finally:
