@@ -76,7 +76,7 @@ def robustness(snap: Snapshot) -> None:
                     text,
                     ha="center",
                     va="center",
-                    fontsize=10.5,
+                    fontsize=11.5,
                     color="white" if dark else charts.INK,
                     fontweight="bold" if value is not None and value >= 0.95 else "normal",
                 )
@@ -88,8 +88,8 @@ def robustness(snap: Snapshot) -> None:
             aspect="auto",
         )
         labels = [SHORT.get(s["key"], s["key"].removeprefix("end-")) for s in scens]
-        ax.set_xticks(range(len(scens)), labels, fontsize=10)
-        ax.set_yticks(range(len(ids)), ids, fontsize=10)
+        ax.set_xticks(range(len(scens)), labels, fontsize=11)
+        ax.set_yticks(range(len(ids)), ids, fontsize=11.5)
         ax.tick_params(length=0)
         ax.set_title(title, fontsize=12, loc="left")
         ax.grid(False)
@@ -170,7 +170,7 @@ def since_when(snap: Snapshot) -> None:
                 fontsize=9.5,
                 color=charts.INK,
             )
-    ax.set_yticks(range(len(ids)), ids, fontsize=10)
+    ax.set_yticks(range(len(ids)), ids, fontsize=11.5)
     ax.set_ylim(len(ids) - 0.5, -0.5)
     ax.grid(axis="y", visible=False)
     charts.week_axis(ax)
