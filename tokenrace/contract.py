@@ -113,6 +113,14 @@ def _check(fn, error: str) -> pa.Check:
     return pa.Check(fn, error=error)
 
 
+def _unique_pairs(frame: pd.DataFrame, columns: list[str]) -> pa.Check:
+    """A check that no row repeats the values of ``columns`` given in an earlier row."""
+    return _check(
+        lambda s: ~frame.duplicated(columns, keep="first").reindex(s.index),
+        f"repeats a ({', '.join(columns)}) pair already given in an earlier row",
+    )
+
+
 def _text(*checks: pa.Check) -> pa.Column:
     return pa.Column(str, list(checks), nullable=False)
 
@@ -134,12 +142,7 @@ def weekly_schema(frame: pd.DataFrame, models: pd.DataFrame | None) -> pa.DataFr
             _check(lambda s: (s == OTHER) | s.isin(known), f"has no row in {MODELS_FILE}")
         )
     if {"week", "model"} <= set(frame.columns):
-        model_checks.append(
-            _check(
-                lambda s: ~frame.duplicated(["week", "model"], keep="first").reindex(s.index),
-                "repeats a (week, model) pair already given in an earlier row",
-            )
-        )
+        model_checks.append(_unique_pairs(frame, ["week", "model"]))
     return pa.DataFrameSchema(
         {
             "week": _text(
@@ -280,12 +283,7 @@ def provenance_schema(frame: pd.DataFrame, models: pd.DataFrame | None) -> pa.Da
             )
         )
     if {"week", "series"} <= set(frame.columns):
-        series_checks.append(
-            _check(
-                lambda s: ~frame.duplicated(["week", "series"], keep="first").reindex(s.index),
-                "repeats a (week, series) pair already given in an earlier row",
-            )
-        )
+        series_checks.append(_unique_pairs(frame, ["week", "series"]))
     return pa.DataFrameSchema(
         {
             "week": _text(
