@@ -313,3 +313,33 @@ def test_book_builds_on_a_fetched_snapshot(book: Build, tmp_path: Path, monkeypa
     verdicts = body.count("on the committed data. “")
     assert verdicts == len(claims.REGISTER)  # every claim shown, with its verdict
     assert "is measured data" in body and "no reconstructions are drawn" in body
+
+
+def _last_weeks_of_data(dest: Path, weeks: int) -> Path:
+    """A snapshot of the final ``weeks`` weeks of data/ (contract files only: no sources)."""
+    dest.mkdir()
+    for name in ("models.csv", "authors.csv", "datapackage.json"):
+        shutil.copyfile(DEFAULT_DATA_DIR / name, dest / name)
+    lines = (DEFAULT_DATA_DIR / "weekly_tokens.csv").read_text().splitlines()
+    keep = sorted({line.split(",")[0] for line in lines[1:]})[-weeks:]
+    rows = [line for line in lines[1:] if line.split(",")[0] in keep]
+    (dest / "weekly_tokens.csv").write_text("\n".join([lines[0], *rows]) + "\n")
+    return dest
+
+
+@pytest.mark.parametrize("weeks", [1, 3])
+def test_book_builds_on_a_short_snapshot(book: Build, tmp_path: Path, weeks: int) -> None:
+    """Any snapshot of one week or more builds; what needs more weeks says so, and why."""
+    data = _last_weeks_of_data(tmp_path / "short", weeks)
+    built = build_book(_copy_with_cache(book, tmp_path / "src", remote=None), data=data)
+    assert built.returncode == 0, built.log[-4000:]
+    assert "Traceback" not in built.log
+    claims_page = text(built, "chapters/claims")
+    assert f"not enough weeks (needs 8, has {weeks})" in claims_page  # china-share-rises
+    fork = text(built, "chapters/fork")
+    assert f"cannot be measured on this snapshot: not enough weeks (needs 8, has {weeks})" in fork
+    if weeks == 1:
+        assert "growth cannot be measured on it: not enough weeks (needs 2, has 1)" in text(
+            built, "chapters/race"
+        )
+        assert "Prices cannot be compared on this snapshot" in text(built, "chapters/open-secret")

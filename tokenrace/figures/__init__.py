@@ -18,14 +18,28 @@ from tokenrace.figures.fork import (
     origin_share_area,
     trajectory_text,
 )
-from tokenrace.figures.humanist import cost_vs_usage, price_by_origin, spend_vs_tokens
-from tokenrace.figures.open_secret import labs_stacked, price_and_usage, top_models_table
-from tokenrace.figures.race import lab_blocks, our_way, paid_vs_free, race_total, their_chart
+from tokenrace.figures.humanist import cost_vs_usage, gemma_text, price_by_origin, spend_vs_tokens
+from tokenrace.figures.open_secret import (
+    labs_stacked,
+    price_and_usage,
+    price_text,
+    top_models_table,
+)
+from tokenrace.figures.race import (
+    growth_text,
+    lab_blocks,
+    our_way,
+    paid_vs_free,
+    race_total,
+    their_chart,
+)
 
 __all__ = [
     "china_share_table",
     "cost_vs_usage",
     "essay_split_chart",
+    "gemma_text",
+    "growth_text",
     "lab_blocks",
     "labs_stacked",
     "origin_share_area",
@@ -33,6 +47,7 @@ __all__ = [
     "paid_vs_free",
     "price_and_usage",
     "price_by_origin",
+    "price_text",
     "race_total",
     "robustness",
     "since_when",

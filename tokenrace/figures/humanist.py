@@ -188,3 +188,17 @@ def spend_vs_tokens(snap: Snapshot) -> pd.DataFrame:
         data=shares.rename_axis("country").reset_index(),
     )
     return shares
+
+
+def gemma_text(snap: Snapshot) -> str:
+    """The sentence on Gemma's price against the Chinese open-weight models' and the frontier's."""
+    result = next(r for r in claims.evaluate(snap, "humanist") if r.id == "gemma-same-order")
+    if result.holds is None:
+        return f"Gemma's price cannot be compared on this snapshot: {result.measured}."
+    n = result.numbers
+    return (
+        f"Google's open-weight Gemma models cost **${n['gemma_usd']:.2f}** per million tokens "
+        f"(token-weighted, final four weeks), against **${n['cn_open_usd']:.2f}** for the "
+        f"Chinese open-weight models and **${n['frontier_usd']:.2f}** for the frontier: about "
+        f"**{n['frontier_usd'] / n['gemma_usd']:.0f}** times cheaper than the frontier."
+    )

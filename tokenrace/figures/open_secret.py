@@ -162,3 +162,20 @@ def price_and_usage(snap: Snapshot, n: int = 12) -> None:
             }
         ),
     )
+
+
+def price_text(snap: Snapshot) -> str:
+    """The sentence on the frontier's price against the three most-used models' (Markdown)."""
+    result = next(
+        r for r in claims.evaluate(snap, "open-secret") if r.id == "fraction-of-frontier-price"
+    )
+    if result.holds is None:
+        return f"Prices cannot be compared on this snapshot: {result.measured}."
+    n = result.numbers
+    names = ", ".join(claims.frontier_models(snap)["name"]) or "none"
+    return (
+        "Here *frontier* means the US closed-weight models among the ten most-used models of the "
+        f"final four weeks: **{names}**. Weighted by their tokens, a million tokens from them "
+        f"cost **${n['frontier_usd']:.2f}** at the 3:1 blend; from the three most-used models, "
+        f"**${n['leaders_usd']:.2f}**, or **{100 * n['ratio']:.0f} %** of the frontier price."
+    )

@@ -328,3 +328,23 @@ def paid_vs_free(snap: Snapshot) -> None:
         snap=snap,
         data=data,
     )
+
+
+def growth_text(snap: Snapshot) -> str:
+    """The sentence on the platform total, first week against last (Markdown), or, on a snapshot
+    too short to measure growth, the one week's total and why."""
+    growth = next(r for r in claims.evaluate(snap, "race") if r.id == "volume-growth")
+    total = recut.weekly_total(snap) / T
+    first, last = total.index[0], total.index[-1]
+    if growth.holds is None:
+        return (
+            f"In the snapshot (as of {snap.as_of}), OpenRouter processed **{total.iloc[-1]:.1f}** "
+            f"trillion tokens in the week of **{last:%d %B %Y}**; growth cannot be measured on "
+            f"it: {growth.measured}."
+        )
+    n = growth.numbers
+    return (
+        f"In the snapshot (as of **{snap.as_of}**), OpenRouter processed **{n['first_t']:.1f}** "
+        f"trillion tokens in the week of **{first:%d %B %Y}** and **{n['last_t']:.1f}** trillion "
+        f"in the week of **{last:%d %B %Y}**: **{n['multiple']:.1f}** times as much."
+    )
