@@ -210,6 +210,11 @@ def evaluate(snap: Snapshot, chapter: str | None = None) -> list[ClaimResult]:
     return [c.evaluate(cube) for c in REGISTER if chapter is None or c.chapter == chapter]
 
 
+def result(snap: Snapshot, claim_id: str) -> ClaimResult:
+    """One claim of the register, measured on ``snap`` as published."""
+    return next(c for c in REGISTER if c.id == claim_id).evaluate(snap)
+
+
 def glue_key(claim_id: str, what: str) -> str:
     """Glue name of a claim's ``verdict`` or ``measured`` text: ``claim_volume_growth_verdict``."""
     return f"claim_{claim_id.replace('-', '_')}_{what}"

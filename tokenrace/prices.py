@@ -65,17 +65,6 @@ def counted_text(table: pd.DataFrame) -> str:
     return "All tokens: this snapshot does not record every model's free tokens."
 
 
-def token_weighted_price(table: pd.DataFrame) -> float:
-    """Token-weighted blended price (USD/Mtok) of the priced rows of ``table``; NaN if none.
-
-    ``table`` is :func:`usage_and_price` output, or a subset of its rows.
-    """
-    priced = table[table["blended_usd_per_mtok"].notna()]
-    if priced.empty or priced["tokens"].sum() == 0:
-        return float("nan")
-    return float((priced["tokens"] * priced["blended_usd_per_mtok"]).sum() / priced["tokens"].sum())
-
-
 def weighted_price(table: pd.DataFrame, by: str) -> pd.DataFrame:
     """Token-weighted blended price (USD/Mtok) per value of ``by``, over priced models only.
 

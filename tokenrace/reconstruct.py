@@ -29,7 +29,7 @@ from tokenrace import contract as c
 from tokenrace.inputs import SourcesError, read_anchors, read_inputs, read_knots
 from tokenrace.layout import PROVENANCE_FILE, SOURCES_DIR
 from tokenrace.paths import DEFAULT_DATA_DIR
-from tokenrace.rebuild import Design, Series
+from tokenrace.rebuild import Design
 
 FIRST_WEEK = pd.Timestamp("2025-05-26")
 LAST_WEEK = pd.Timestamp("2026-05-25")
@@ -63,11 +63,6 @@ def design(sources: Path, models: list[str], weeks: pd.DatetimeIndex | None = No
         return Design(read_inputs(sources), models, snapshot_weeks() if weeks is None else weeks)
     except (SourcesError, ValueError) as err:
         raise ReconstructionError(str(err)) from None
-
-
-def thin_weeks(series: Series) -> np.ndarray:
-    """``(D, K)``: weeks in which the listed models leave too little to the long tail."""
-    return series.other < MIN_OTHER_SHARE * series.total
 
 
 def reconstruct(sources: Path, models: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -122,7 +122,7 @@ def origin_share_area(snap: Snapshot) -> None:
 def trajectory_text(snap: Snapshot) -> str:
     """The sentence on China's share, first four weeks against last four (Markdown), or why the
     snapshot cannot tell."""
-    rise = {r.id: r for r in claims.evaluate(snap, "fork")}["china-share-rises"]
+    rise = claims.result(snap, "china-share-rises")
     if rise.holds is None:
         return f"The trajectory cannot be measured on this snapshot: {rise.measured}."
     first, last = recut.month_spans(snap, claims.MONTH_WEEKS)

@@ -192,7 +192,7 @@ def spend_vs_tokens(snap: Snapshot) -> pd.DataFrame:
 
 def gemma_text(snap: Snapshot) -> str:
     """The sentence on Gemma's price against the Chinese open-weight models' and the frontier's."""
-    result = next(r for r in claims.evaluate(snap, "humanist") if r.id == "gemma-same-order")
+    result = claims.result(snap, "gemma-same-order")
     if result.holds is None:
         return f"Gemma's price cannot be compared on this snapshot: {result.measured}."
     n = result.numbers

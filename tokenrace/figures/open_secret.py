@@ -166,9 +166,7 @@ def price_and_usage(snap: Snapshot, n: int = 12) -> None:
 
 def price_text(snap: Snapshot) -> str:
     """The sentence on the frontier's price against the three most-used models' (Markdown)."""
-    result = next(
-        r for r in claims.evaluate(snap, "open-secret") if r.id == "fraction-of-frontier-price"
-    )
+    result = claims.result(snap, "fraction-of-frontier-price")
     if result.holds is None:
         return f"Prices cannot be compared on this snapshot: {result.measured}."
     n = result.numbers

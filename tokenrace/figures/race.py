@@ -333,7 +333,7 @@ def paid_vs_free(snap: Snapshot) -> None:
 def growth_text(snap: Snapshot) -> str:
     """The sentence on the platform total, first week against last (Markdown), or, on a snapshot
     too short to measure growth, the one week's total and why."""
-    growth = next(r for r in claims.evaluate(snap, "race") if r.id == "volume-growth")
+    growth = claims.result(snap, "volume-growth")
     total = recut.weekly_total(snap) / T
     first, last = total.index[0], total.index[-1]
     if growth.holds is None:
