@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from tokenrace import charts, recut
+from tokenrace import charts, recut, tables
 from tokenrace import reconstruct as rc
 from tokenrace.snapshot import Snapshot
 
@@ -55,7 +55,7 @@ def coverage_table(cov: dict[str, object]) -> pd.DataFrame:
     for key, label in labels.items():
         value = cov[key]
         rows.append((label, f"{value:,.1f}" if isinstance(value, float) else str(value)))
-    return pd.DataFrame(rows, columns=["", "Value"]).set_index("")
+    return tables.one_header_row(pd.DataFrame(rows, columns=["", "Value"]).set_index(""))
 
 
 def anchor_checks(snap: Snapshot) -> pd.DataFrame | None:
@@ -118,7 +118,7 @@ def anchor_table(checked: pd.DataFrame) -> pd.DataFrame:
     ]
     table["holds"] = table["ok"].map({True: "yes", False: "NO"})
     columns = ["id", "kind", "subject", "week", "role", "grade", "unit", "expected", "measured"]
-    return table[[*columns, "holds"]].set_index("id")
+    return tables.one_header_row(table[[*columns, "holds"]].set_index("id"))
 
 
 def plot_total_against_anchors(snap: Snapshot) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from tokenrace import charts, claims, recut
+from tokenrace import charts, claims, recut, tables
 from tokenrace.figures.style import band_text, sourced_points
 from tokenrace.snapshot import Snapshot
 
@@ -140,7 +140,7 @@ def china_share_table(snap: Snapshot) -> pd.DataFrame:
     china = recut.china_share(snap)
     block = np.arange(len(china)) // claims.MONTH_WEEKS
     starts = china.index.to_series().groupby(block).first()
-    return pd.DataFrame(
+    table = pd.DataFrame(
         {
             "Four weeks from": [f"{w:%Y-%m-%d}" for w in starts],
             "Made in China (% of all tokens)": china.groupby(block).mean().round(1).to_numpy(),
@@ -151,6 +151,7 @@ def china_share_table(snap: Snapshot) -> pd.DataFrame:
             .to_numpy(),
         }
     ).set_index("Four weeks from")
+    return tables.one_header_row(table)
 
 
 def essay_split_chart(snap: Snapshot) -> None:

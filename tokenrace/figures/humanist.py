@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from tokenrace import charts, claims, prices, recut
+from tokenrace import charts, claims, prices, recut, tables
+from tokenrace.figures import labels, style
 from tokenrace.figures.style import MARKERS, B, T
 from tokenrace.snapshot import Snapshot
 
@@ -30,29 +31,26 @@ def cost_vs_usage(snap: Snapshot) -> None:
             label=recut.ORIGIN_GROUPS[group],
             zorder=3,
         )
-    gemma = table[table.index.str.contains("gemma")]
-    # Offsets in points: Gemma to the right, the three most-used models fanned out to the left.
-    offsets = [(10, 12 - 12 * i) for i in range(len(gemma))]
-    offsets += [(-14, 30), (-14, -26), (-30, 52)][: min(3, len(table))]
-    labelled = pd.concat([gemma, table.head(3)])
-    for (model, row), (dx, dy) in zip(labelled.iterrows(), offsets, strict=False):
-        ax.annotate(
-            row["name"],
-            xy=(row["tokens"] / B, row["blended_usd_per_mtok"]),
-            xytext=(dx, dy),
-            textcoords="offset points",
-            ha="left" if dx > 0 else "right",
-            va="center",
-            fontsize=11,
-            fontweight="bold" if "gemma" in model else "normal",
-            arrowprops={"arrowstyle": "-", "color": charts.MUTED, "linewidth": 0.7},
-        )
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.set_xlabel("Tokens in the final four weeks (billions, log scale)")
+    style.money_log_axis(ax.yaxis)
+    style.token_log_axis(ax.xaxis)
+    ax.set_xlabel("Tokens in the final four weeks (log scale)")
     ax.set_ylabel("Blended price (USD per million tokens, log)")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), fontsize=11.5, ncols=2)
+    # Fix the layout before placing the names: they are placed on screen positions, and a later
+    # constrained-layout pass would move the axes under them.
+    fig.draw_without_rendering()
+    fig.set_layout_engine("none")
     gemma = table[table.index.str.contains("gemma")]
+    named = pd.concat([gemma, table.head(3)])
+    labels.place(
+        ax,
+        [
+            labels.Label(row["name"], row["tokens"] / B, row["blended_usd_per_mtok"], "gemma" in m)
+            for m, row in named.iterrows()
+        ],
+    )
     charts.publish(
         fig,
         name="fig-humanist-cost-usage",
@@ -128,7 +126,7 @@ def price_by_origin(snap: Snapshot) -> pd.DataFrame:
             }
         ),
     )
-    return pd.DataFrame(
+    table = pd.DataFrame(
         {
             "Origin": [recut.ORIGIN_GROUPS[g] for g in by_group.index],
             "USD per million tokens": by_group["usd_per_mtok"].round(3).to_numpy(),
@@ -137,6 +135,25 @@ def price_by_origin(snap: Snapshot) -> pd.DataFrame:
             "Priced models": by_group["models"].to_numpy(),
         }
     ).set_index("Origin")
+    return tables.one_header_row(table)
+
+
+#: The colour of the token-share bars (a neutral grey; spend bars take the country's colour).
+TOKEN_BAR = "#666666"
+#: Past this share (percent) a bar's label goes inside the bar's end, so it stays on the axis.
+LABEL_INSIDE = 60.0
+
+
+def bar_label(ax, value: float, y: float, text: str, colour: str) -> None:
+    """Write a share (percent) at the end of its bar: inside long bars, after short ones.
+
+    Inside a bar the text takes white or the ink colour, whichever contrasts more with the bar.
+    """
+    if value > LABEL_INSIDE:
+        ink = max(("#FFFFFF", charts.INK), key=lambda c: charts.contrast(c, colour))
+        ax.text(value, y, f"{text} ", va="center", ha="right", fontsize=11, color=ink)
+    else:
+        ax.text(value, y, f" {text}", va="center", ha="left", fontsize=11)
 
 
 def spend_vs_tokens(snap: Snapshot) -> pd.DataFrame:
@@ -148,7 +165,7 @@ def spend_vs_tokens(snap: Snapshot) -> pd.DataFrame:
     y = np.arange(len(shares))
     height = 0.38
     ax.barh(
-        y - height / 2, shares["token_share_pct"], height, color="#777777", label="Share of tokens"
+        y - height / 2, shares["token_share_pct"], height, color=TOKEN_BAR, label="Share of tokens"
     )
     ax.barh(
         y + height / 2,
@@ -160,11 +177,14 @@ def spend_vs_tokens(snap: Snapshot) -> pd.DataFrame:
     for i, (tok, spend) in enumerate(
         zip(shares["token_share_pct"], shares["spend_share_pct"], strict=True)
     ):
-        ax.text(tok, i - height / 2, f" {tok:.0f} % of tokens", va="center", fontsize=11)
-        ax.text(spend, i + height / 2, f" {spend:.0f} % of spend", va="center", fontsize=11)
+        bar_label(ax, tok, i - height / 2, f"{tok:.0f} % of tokens", TOKEN_BAR)
+        colour = charts.COUNTRY_COLOURS.get(shares.index[i], "#999999")
+        bar_label(ax, spend, i + height / 2, f"{spend:.0f} % of spend", colour)
     ax.set_yticks(y, shares.index)
     ax.invert_yaxis()
-    ax.set_xlim(0, 130)
+    # A share runs from 0 to 100 %, and so does the axis; long bars carry their label inside.
+    ax.set_xlim(0, 100)
+    ax.set_xticks(range(0, 101, 20))
     ax.set_xlabel("Percent of priced listed models, final four weeks")
     ax.grid(axis="y", visible=False)
     charts.publish(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pandas as pd
+from matplotlib.axis import Axis
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from tokenrace import recut
 from tokenrace.snapshot import Snapshot
@@ -24,6 +26,33 @@ MARKERS = {
     "elsewhere": "P",
     "unattributed": "X",
 }
+
+
+def money_text(usd: float) -> str:
+    """A price tick in dollars: $0.01, $0.10, $1, $10, $1,000."""
+    return f"${usd:,.2f}" if usd < 1 else f"${usd:,.0f}"
+
+
+def billions_text(billions: float) -> str:
+    """A token tick from billions of tokens: 10 M, 100 M, 1 B, 100 B, 1 T, 10 T."""
+    for size, unit in ((1e3, "T"), (1.0, "B"), (1e-3, "M")):
+        if billions >= size:
+            return f"{billions / size:,.0f} {unit}"
+    return f"{billions * 1e6:,.0f} K"
+
+
+def money_log_axis(axis: Axis) -> None:
+    """A log axis in USD: a tick at each power of ten, written $0.10, $1, $10 (not 10⁰)."""
+    axis.set_major_locator(LogLocator(base=10))
+    axis.set_major_formatter(FuncFormatter(lambda v, _pos: money_text(v)))
+    axis.set_minor_formatter(NullFormatter())
+
+
+def token_log_axis(axis: Axis) -> None:
+    """A log axis of tokens given in billions: a tick at each power of ten, written 1 T, 10 T."""
+    axis.set_major_locator(LogLocator(base=10))
+    axis.set_major_formatter(FuncFormatter(lambda v, _pos: billions_text(v)))
+    axis.set_minor_formatter(NullFormatter())
 
 
 def weeks_text(index: pd.DatetimeIndex) -> list[str]:

@@ -1,0 +1,232 @@
+"""Name points of a scatter chart without covering any marker or another name.
+
+Each label is tried at a ring of positions around its point, nearest first. A position is taken
+when the label's box, measured with the figure's renderer, clears every marker of the axes (a disc
+the size of the marker, plus a small gap), every label already placed, and the edges of the axes.
+A leader line joins a label to its point. Leader lines are kept off other names too. When no
+position is free, the least bad one is used (a covered marker or name counts three times a
+crossed leader line), so a crowded chart still names every point.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.collections import PathCollection
+from matplotlib.text import Annotation, Text
+from matplotlib.transforms import Bbox
+
+from tokenrace import charts
+
+#: Distances from the point to the label's near edge, in points, tried nearest first.
+RINGS = (8.0, 16.0, 28.0, 42.0, 60.0, 80.0)
+#: Directions tried on each ring, in degrees (0 is to the right), most readable first.
+ANGLES = (0, 180, 30, 150, -30, -150, 60, 120, -60, -120, 90, -90)
+#: Clear space kept around markers and between labels, in points.
+GAP = 4.0
+
+
+@dataclass(frozen=True)
+class Label:
+    """A name for one point: its text, where the point is (data units), and its font weight."""
+
+    text: str
+    x: float
+    y: float
+    bold: bool = False
+
+
+def marker_discs(ax: Axes) -> list[tuple[float, float, float]]:
+    """Every scatter marker of ``ax`` as (x, y, radius) in display pixels."""
+    discs = []
+    scale = ax.figure.dpi / 72.0
+    for collection in ax.collections:
+        if not isinstance(collection, PathCollection):
+            continue
+        offsets = collection.get_offset_transform().transform(collection.get_offsets())
+        sizes = np.broadcast_to(collection.get_sizes(), (len(offsets),))
+        for (x, y), size in zip(offsets, sizes, strict=True):
+            discs.append((float(x), float(y), math.sqrt(float(size)) / 2 * scale))
+    return discs
+
+
+def covers(box: Bbox, disc: tuple[float, float, float], gap: float) -> bool:
+    """True when the box comes within ``gap`` pixels of the disc."""
+    x, y, radius = disc
+    nearest_x = min(max(x, box.x0), box.x1)
+    nearest_y = min(max(y, box.y0), box.y1)
+    return math.hypot(x - nearest_x, y - nearest_y) < radius + gap
+
+
+def text_box(note: Annotation, renderer) -> Bbox:
+    """The box of an annotation's text alone, in display pixels (its leader line left out)."""
+    note.get_window_extent(renderer)  # places the text for this renderer
+    return Text.get_window_extent(note, renderer)
+
+
+def leader(
+    point: tuple[float, float], box: Bbox
+) -> tuple[tuple[float, float], tuple[float, float]]:
+    """The leader line from a point to the nearest point of its label's box (display pixels)."""
+    x, y = point
+    return point, (min(max(x, box.x0), box.x1), min(max(y, box.y0), box.y1))
+
+
+def crosses(line: tuple[tuple[float, float], tuple[float, float]], box: Bbox) -> bool:
+    """True when the line passes through ``box`` (sampled every pixel or so)."""
+    (x0, y0), (x1, y1) = line
+    steps = max(2, int(math.hypot(x1 - x0, y1 - y0)))
+    return any(
+        box.contains(x0 + (x1 - x0) * t / steps, y0 + (y1 - y0) * t / steps)
+        for t in range(1, steps)
+    )
+
+
+def passes_over(line, disc: tuple[float, float, float], own: tuple[float, float]) -> bool:
+    """True when a leader line passes over a marker other than the one at ``own``."""
+    (x0, y0), (x1, y1) = line
+    x, y, radius = disc
+    if math.hypot(x - own[0], y - own[1]) < 0.5:
+        return False
+    dx, dy = x1 - x0, y1 - y0
+    length2 = dx * dx + dy * dy or 1.0
+    t = min(1.0, max(0.0, ((x - x0) * dx + (y - y0) * dy) / length2))
+    return math.hypot(x - (x0 + t * dx), y - (y0 + t * dy)) < radius
+
+
+def lines_cross(a, b) -> bool:
+    """True when two line segments ((x, y), (x, y)) cross each other."""
+
+    def side(p, q, r) -> float:
+        return (q[0] - p[0]) * (r[1] - p[1]) - (q[1] - p[1]) * (r[0] - p[0])
+
+    (p1, p2), (q1, q2) = a, b
+    return side(p1, p2, q1) * side(p1, p2, q2) < 0 and side(q1, q2, p1) * side(q1, q2, p2) < 0
+
+
+def inside(box: Bbox, frame: Bbox) -> bool:
+    """True when ``box`` lies wholly within ``frame``."""
+    return frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1
+
+
+def _alignment(angle: float) -> tuple[str, str]:
+    dx, dy = math.cos(math.radians(angle)), math.sin(math.radians(angle))
+    ha = "left" if dx > 0.3 else "right" if dx < -0.3 else "center"
+    va = "bottom" if dy > 0.3 else "top" if dy < -0.3 else "center"
+    return ha, va
+
+
+Candidate = tuple[tuple[float, float], str, str, Bbox]  # offset (points), ha, va, text box
+
+
+def _candidates(ax: Axes, label: Label, renderer, fontsize: float) -> list[Candidate]:
+    """Every position tried for ``label``, nearest first, with the box its text would fill."""
+    found = []
+    for ring in RINGS:
+        for angle in ANGLES:
+            ha, va = _alignment(angle)
+            offset = (ring * math.cos(math.radians(angle)), ring * math.sin(math.radians(angle)))
+            note = _annotate(ax, label, offset, ha, va, fontsize)
+            found.append((offset, ha, va, text_box(note, renderer)))
+            note.remove()
+    return found
+
+
+def _annotate(ax: Axes, label: Label, offset, ha: str, va: str, fontsize: float) -> Annotation:
+    return ax.annotate(
+        label.text,
+        xy=(label.x, label.y),
+        xytext=offset,
+        textcoords="offset points",
+        ha=ha,
+        va=va,
+        fontsize=fontsize,
+        fontweight="bold" if label.bold else "normal",
+        arrowprops={"arrowstyle": "-", "color": charts.MUTED, "linewidth": 0.7},
+    )
+
+
+def _greedy(order, points, candidates, discs, frame, gap) -> tuple[int, dict[int, int]]:
+    """Place labels in ``order``, each at its least bad free position; (total cost, choices)."""
+    taken: list[Bbox] = []
+    lines: list[tuple[tuple[float, float], tuple[float, float]]] = []
+    chosen, total = {}, 0
+    for i in order:
+        best = None
+        for k, (_offset, _ha, _va, box) in enumerate(candidates[i]):
+            # A covered marker or name costs more than a leader line across a name.
+            cost = 3 * sum(covers(box, disc, gap) for disc in discs)
+            cost += 3 * sum(box.padded(gap).overlaps(other) for other in taken)
+            cost += sum(crosses(line, box.padded(gap)) for line in lines)
+            line = leader(points[i], box)
+            cost += sum(crosses(line, other) for other in taken)
+            cost += sum(lines_cross(line, other) for other in lines)
+            cost += sum(passes_over(line, disc, points[i]) for disc in discs)
+            cost += 0 if inside(box, frame) else 100
+            if best is None or cost < best[0]:
+                best = (cost, k)
+            if cost == 0:
+                break
+        assert best is not None
+        chosen[i], total = best[1], total + best[0]
+        box = candidates[i][best[1]][3]
+        taken.append(box)
+        lines.append(leader(points[i], box))
+    return total, chosen
+
+
+def place(ax: Axes, labels: list[Label], *, fontsize: float = 11.0) -> list[Annotation]:
+    """Annotate ``ax`` with ``labels``; returns the annotations, in the order given.
+
+    Call it after the layout, scales and limits are final: positions are measured on screen.
+    The labels are placed one by one in a few orders (as given, reversed, right to left, left to
+    right, top to bottom), and the order with the least total cost wins; ties go to the first.
+    """
+    fig = ax.figure
+    renderer = fig.canvas.get_renderer()
+    gap = GAP * fig.dpi / 72.0
+    discs = marker_discs(ax)
+    frame = ax.get_window_extent(renderer)
+    points = [tuple(ax.transData.transform((label.x, label.y))) for label in labels]
+    candidates = [_candidates(ax, label, renderer, fontsize) for label in labels]
+    given = list(range(len(labels)))
+    orders = [
+        given,
+        given[::-1],
+        sorted(given, key=lambda i: -points[i][0]),
+        sorted(given, key=lambda i: points[i][0]),
+        sorted(given, key=lambda i: -points[i][1]),
+    ]
+    tries = [_greedy(order, points, candidates, discs, frame, gap) for order in orders]
+    _total, chosen = min(tries, key=lambda t: t[0])
+    placed = []
+    for i, label in enumerate(labels):
+        offset, ha, va, _box = candidates[i][chosen[i]]
+        placed.append(_annotate(ax, label, offset, ha, va, fontsize))
+    return placed
+
+
+def overlaps(ax: Axes, notes: list[Annotation]) -> list[str]:
+    """What each annotation covers, as sentences (empty when every label stands clear).
+
+    Used by the tests: a label over a marker, over another label, or outside the axes.
+    """
+    renderer = ax.figure.canvas.get_renderer()
+    discs = marker_discs(ax)
+    frame = ax.get_window_extent(renderer)
+    boxes = [text_box(note, renderer) for note in notes]
+    found = []
+    for note, box in zip(notes, boxes, strict=True):
+        for x, y, radius in discs:
+            if covers(box, (x, y, radius), 0.0):
+                found.append(f"{note.get_text()!r} covers the marker at ({x:.0f}, {y:.0f}) px")
+        if not inside(box, frame):
+            found.append(f"{note.get_text()!r} leaves the axes")
+    for i, box in enumerate(boxes):
+        for j in range(i + 1, len(boxes)):
+            if box.overlaps(boxes[j]):
+                found.append(f"{notes[i].get_text()!r} overlaps {notes[j].get_text()!r}")
+    return found
