@@ -8,7 +8,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt pyproject.toml | sha256sum | cut -c1-12)
 JB_FLAGS := -W -n --keep-going
 
-.PHONY: book test venv lint clean linkcheck system-deps bench
+CFF_VENV := $(VENV)/cff
+CFF_STAMP := $(CFF_VENV)/.installed-$(shell cat requirements-cff.txt | sha256sum | cut -c1-12)
+
+.PHONY: book test venv lint clean linkcheck system-deps bench cff
 
 book: $(STAMP) ## Build the HTML book (strict: any warning or failing cell fails the build)
 	@echo "==> Building the book (executes the chapters; cached runs are reused while code and data are unchanged)"
@@ -19,6 +22,7 @@ test: system-deps $(STAMP) ## Lint, then run the whole test suite (includes one 
 	@echo "==> ruff"
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	@$(MAKE) --no-print-directory cff
 	@echo "==> pytest"
 	$(BIN)/python -m pytest
 
@@ -46,6 +50,20 @@ bench: $(STAMP) ## Time builds against a bare Jupyter Book, and the data work at
 	$(BIN)/python benchmarks/bench.py --runs 3 $(BENCH_ARGS)
 
 venv: $(STAMP)
+
+# cffconvert needs jsonschema<4, Jupyter needs jsonschema 4: it gets its own small environment
+# inside .venv/ (so it goes when .venv/ is recreated), from the pinned requirements-cff.txt. The
+# check runs in the recipe, not as a make prerequisite, because recreating .venv/ removes it.
+cff: $(STAMP) ## Validate CITATION.cff against the Citation File Format schema
+	@if [ ! -f $(CFF_STAMP) ]; then \
+	  echo "==> Creating $(CFF_VENV) from requirements-cff.txt (pinned)"; \
+	  rm -rf $(CFF_VENV); \
+	  $(PYTHON) -m venv $(CFF_VENV); \
+	  $(CFF_VENV)/bin/python -m pip install --quiet --progress-bar off -r requirements-cff.txt; \
+	  touch $(CFF_STAMP); \
+	fi
+	@echo "==> cffconvert --validate"
+	$(CFF_VENV)/bin/cffconvert --validate -i CITATION.cff
 
 $(STAMP): requirements.txt pyproject.toml
 	@echo "==> Creating $(VENV) from requirements.txt (pinned)"

@@ -1,6 +1,6 @@
 """Local Sphinx extension of the book "The race".
 
-It does three things when a build starts (Sphinx ``config-inited``):
+It does these things when a build starts (Sphinx ``config-inited``):
 
 1. **Snapshot check.** Validates the snapshot in use (``$TOKENRACE_DATA`` or ``data/``) and stops
    the build with the validator's messages, before any notebook runs, if it breaks the contract.
@@ -11,7 +11,9 @@ It does three things when a build starts (Sphinx ``config-inited``):
    returning to an earlier snapshot reuses its cache.
 3. **Parallel execution.** Notebooks missing from the cache are executed ahead of Sphinx, one per
    core (``parallel_execute.py``).
-4. **Repository and launch links from the checkout.** The repository URL comes from
+4. **Citation.** The landing page's "Cite this report" comes from ``CITATION.cff``, the
+   snapshot's ``as_of`` and, when the checkout has them, its commit and remote.
+5. **Repository and launch links from the checkout.** The repository URL comes from
    ``git remote get-url origin`` and the branch from the current checkout, so a fork builds its
    own links. With no usable remote the book builds without repository and launch buttons and
    says so in the log; it never falls back to Jupyter Book's default URL.
@@ -31,6 +33,7 @@ from sphinx.config import Config
 from sphinx.util import logging
 
 from parallel_execute import execute_ahead
+from tokenrace import citation
 from tokenrace.layout import fingerprint, package_fingerprint
 from tokenrace.paths import BOOK_BUILD_ENV, DATA_ENV_VAR, VALIDATED_ENV, snapshot_dir
 from tokenrace.reproduce import substitutions
@@ -101,6 +104,17 @@ def _set_repository(config: Config, root: Path) -> None:
     config.html_theme_options = options
 
 
+def _set_citation(config: Config, root: Path) -> None:
+    """The landing page's citation: CITATION.cff, the snapshot's date, the commit and remote."""
+    url, _branch = repository_from_checkout(root)
+    commit = _git(root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}")
+    modified = bool(commit and _git(root, "status", "--porcelain", "--untracked-files=no"))
+    title, authors = citation.read_cff(root / "CITATION.cff")
+    as_of = config.myst_substitutions["snapshot_as_of"]
+    cite = citation.Citation(title, authors, as_of, commit=commit, url=url, modified=modified)
+    config.myst_substitutions = {**config.myst_substitutions, **citation.substitutions(cite)}
+
+
 def _check_snapshot(config: Config, build_dir: Path) -> None:
     folder = snapshot_dir()
     digest = fingerprint(folder)
@@ -146,6 +160,7 @@ def _on_config_inited(app: Sphinx, config: Config) -> None:
     os.environ[BOOK_BUILD_ENV] = "1"
     _check_snapshot(config, Path(app.outdir).parent)
     _set_repository(config, Path(app.srcdir))
+    _set_citation(config, Path(app.srcdir))
 
 
 def _drop_duplicate_scripts(app, pagename, templatename, context, doctree) -> None:
