@@ -200,6 +200,9 @@ def test_shipped_snapshot_against_a_fetched_one(env, tmp_path, capsys) -> None: 
     assert [r["model"] for r in found["top"]["entered"]] == [
         m for m in top10(out) if m not in top10(DEFAULT_DATA_DIR)
     ]
+    gemma = next(r for r in found["claims"] if r["id"] == "gemma-same-order")
+    assert gemma["new_verdict"] == "cannot be tested"  # the replay lists no Gemma: no "$nan"
+    assert gemma["new_measured"] == "no priced Gemma model in the final four weeks"
     per_model = defaultdict(int)
     for model, tokens in last_week(out)[1].items():
         per_model[model] += tokens
