@@ -294,13 +294,22 @@ def test_book_builds_on_a_short_snapshot(book: Build, tmp_path: Path, weeks: int
         assert "Prices cannot be compared on this snapshot" in text(built, "chapters/open-secret")
 
 
-def test_snapshot_without_weeks_stops_the_build_with_one_message(tmp_path: Path) -> None:
-    """Too short to build (no week at all): one clear message, no notebook, no traceback."""
-    empty = slice_of_data(tmp_path / "empty", 1)
-    weekly = empty / "weekly_tokens.csv"
-    weekly.write_text(weekly.read_text().splitlines()[0] + "\n")
-    built = build_book(copy_tree(tmp_path / "src", remote=None), data=empty)
+@pytest.mark.parametrize("case", ["no week", "no folder"])
+def test_too_short_or_missing_snapshot_stops_the_build_with_one_message(
+    tmp_path: Path, case: str
+) -> None:
+    """Too short to build (no week at all), or no folder: one clear message, no notebook, no
+    traceback."""
+    data = slice_of_data(tmp_path / "empty", 1)
+    if case == "no week":
+        weekly = data / "weekly_tokens.csv"
+        weekly.write_text(weekly.read_text().splitlines()[0] + "\n")
+        message = "weekly_tokens.csv: no rows: a snapshot needs at least one week"
+    else:
+        data = tmp_path / "missing"
+        message = f"{data}: snapshot folder not found"
+    built = build_book(copy_tree(tmp_path / "src", remote=None), data=data)
     assert built.returncode == 1
-    assert "weekly_tokens.csv: no rows: a snapshot needs at least one week" in built.log
+    assert "1 problem(s) with the data contract" in built.log and message in built.log
     assert "Executing notebook" not in built.log and "notebook(s) ahead" not in built.log
     assert "Traceback" not in built.log and "Exception occurred" not in built.log
