@@ -292,6 +292,8 @@ def test_book_builds_on_a_short_snapshot(book: Build, tmp_path: Path, weeks: int
             built, "chapters/race"
         )
         assert "Prices cannot be compared on this snapshot" in text(built, "chapters/open-secret")
+        note = "A week-by-week trend cannot be drawn on this snapshot: not enough weeks"
+        assert note in text(built, "chapters/race") and note in fork
 
 
 @pytest.mark.parametrize("case", ["no week", "no folder"])

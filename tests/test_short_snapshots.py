@@ -24,6 +24,16 @@ CHAPTERS = ["race", "open-secret", "fork", "humanist", "data", "claims"]
 LENGTHS = [1, 2, 3, 4, 8]
 #: Weeks each claim needs (data/README.md, "What each part of the book needs").
 NEEDS = {"volume-growth": 2, "china-share-rises": 8}
+#: The week-by-week charts (their MyST names).
+TREND_FIGURES = [
+    "fig-race-total",
+    "fig-race-their-chart",
+    "fig-race-our-way",
+    "fig-race-paid-free",
+    "fig-fork-share",
+    "fig-open-labs",
+    "fig-data-total",
+]
 _CELL = re.compile(r"^```\{code-cell\}[^\n]*\n(.*?)^```", re.MULTILINE | re.DOTALL)
 
 
@@ -70,15 +80,15 @@ def test_short_snapshot_is_valid_and_claims_say_what_they_need(short, weeks: int
             assert r.holds is not None, r.measured
 
 
-@pytest.mark.parametrize("weeks", LENGTHS)
-@pytest.mark.parametrize("chapter", CHAPTERS)
-def test_every_chapter_cell_runs_on_a_short_snapshot(
-    short, weeks: int, chapter: str, monkeypatch, tmp_path, capsys
-) -> None:
-    """Each chapter's cells, in order, in one namespace (as the kernel runs them)."""
+def run_chapter(chapter: str, weeks: int, folder: Path, monkeypatch, tmp_path) -> list:
+    """Run a chapter's cells, in order, in one namespace (as the kernel runs them); returns
+    everything they displayed."""
+    import IPython.display
     import matplotlib.pyplot as plt
 
-    monkeypatch.setenv(DATA_ENV_VAR, str(short[weeks]))
+    shown: list = []
+    monkeypatch.setattr(IPython.display, "display", lambda *objs, **_kw: shown.extend(objs))
+    monkeypatch.setenv(DATA_ENV_VAR, str(folder))
     monkeypatch.setenv("TOKENRACE_EVIDENCE_CACHE", str(tmp_path / "evidence"))
     monkeypatch.chdir(REPO_ROOT / "chapters")
     namespace: dict = {"__name__": f"chapter_{chapter}"}
@@ -87,11 +97,41 @@ def test_every_chapter_cell_runs_on_a_short_snapshot(
     for number, code in enumerate(cells, start=1):
         try:
             exec(compile(code, f"chapters/{chapter}.md cell {number}", "exec"), namespace)
-        except Exception as err:  # pragma: no cover - the message is the point
+        except Exception as err:  # the message is the point
             pytest.fail(f"chapters/{chapter}.md cell {number} failed on {weeks} week(s): {err!r}")
         finally:
             plt.close("all")
-    capsys.readouterr()
+    return shown
+
+
+@pytest.mark.parametrize("weeks", LENGTHS)
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_every_chapter_cell_runs_on_a_short_snapshot(
+    short, weeks: int, chapter: str, monkeypatch, tmp_path
+) -> None:
+    run_chapter(chapter, weeks, short[weeks], monkeypatch, tmp_path)
+
+
+@pytest.mark.parametrize("weeks", [1, 2])
+def test_week_by_week_charts_say_when_one_week_is_no_trend(
+    short, weeks: int, monkeypatch, tmp_path
+) -> None:
+    """Seven charts draw a trend: on one week each caption says so (and why); on two, none."""
+    from tokenrace import charts
+
+    monkeypatch.setattr(charts, "in_book_build", lambda: True)  # figures as MyST, with captions
+    figures = []
+    for chapter in CHAPTERS:
+        shown = run_chapter(chapter, weeks, short[weeks], monkeypatch, tmp_path)
+        figures += [o.data for o in shown if getattr(o, "data", "").startswith(":::{figure}")]
+    note = (
+        "A week-by-week trend cannot be drawn on this snapshot: not enough weeks (needs 2, has 1)."
+    )
+    names = {f.split("\n:name: ", 1)[1].split("\n", 1)[0]: f for f in figures}
+    drawn = [name for name in TREND_FIGURES if name in names]
+    assert len(drawn) >= len(TREND_FIGURES) - 1  # the data chapter's needs sources/
+    noted = [name for name, f in names.items() if note in f]
+    assert sorted(noted) == (sorted(drawn) if weeks == 1 else [])
 
 
 @pytest.mark.parametrize("weeks", LENGTHS)
