@@ -71,6 +71,9 @@ def test_setting_is_one_line_and_the_environment_overrides_it(tmp_path, monkeypa
     (tmp_path / SETTING_FILE).write_text("snapshot:\n")
     with pytest.raises(SettingError, match="no 'snapshot: FOLDER' line"):
         snapshot_dir(root=tmp_path)
+    done = _refresh(tmp_path, "--no-build")  # one message, no traceback
+    assert done.returncode == 1 and "no 'snapshot: FOLDER' line" in done.stderr
+    assert "Traceback" not in done.stderr
 
 
 def _refresh(root: Path, *args: str, env: dict[str, str] | None = None):  # noqa: F811

@@ -212,9 +212,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
+    from tokenrace.paths import SettingError
+
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
+    except SettingError as err:
+        print(err, file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("interrupted; nothing was left half-written", file=sys.stderr)
         return 130
