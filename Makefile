@@ -11,7 +11,7 @@ JB_FLAGS := -W -n --keep-going
 CFF_VENV := $(VENV)/cff
 CFF_STAMP := $(CFF_VENV)/.installed-$(shell cat requirements-cff.txt | sha256sum | cut -c1-12)
 
-.PHONY: book test venv lint clean linkcheck system-deps bench cff
+.PHONY: book test venv lint clean linkcheck system-deps bench cff lint-workflows refresh
 
 book: $(STAMP) ## Build the HTML book (strict: any warning or failing cell fails the build)
 	@echo "==> Building the book (executes the chapters; cached runs are reused while code and data are unchanged)"
@@ -23,8 +23,22 @@ test: system-deps $(STAMP) ## Lint, then run the whole test suite (includes one 
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	@$(MAKE) --no-print-directory cff
+	@$(MAKE) --no-print-directory lint-workflows
 	@echo "==> pytest"
 	$(BIN)/python -m pytest
+
+# Offline checks of .github/workflows/: the GitHub workflow schema (vendored in check-jsonschema)
+# and zizmor's security audits, failing on any finding of medium or high severity.
+lint-workflows: $(STAMP) ## Check the GitHub workflows (schema and security; offline)
+	@echo "==> workflows: schema and zizmor"
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+	$(BIN)/zizmor --offline --min-severity medium .github/workflows/
+
+# The weekly refresh (the workflow .github/workflows/refresh.yml runs this): fetch the new weeks
+# into snapshots/END/ ($$OPENROUTER_API_KEY), validate, point snapshot.yml at them, build the book,
+# and write the pull request's body to _build/refresh/pr-body.md. REFRESH_ARGS: e.g. --no-build.
+refresh: $(STAMP) ## Fetch new weeks, validate, build, diff (needs OPENROUTER_API_KEY)
+	$(BIN)/python -m tokenrace refresh $(REFRESH_ARGS)
 
 # The browser tests (pytest -m browser) drive Debian's Chromium through Playwright; a browser is
 # never downloaded (`playwright install` is not used). Installed only when it is missing.

@@ -2,8 +2,9 @@
 
 It does these things when a build starts (Sphinx ``config-inited``):
 
-1. **Snapshot check.** Validates the snapshot in use (``$TOKENRACE_DATA`` or ``data/``) and stops
-   the build with the validator's messages, before any notebook runs, if it breaks the contract.
+1. **Snapshot check.** Validates the snapshot in use (``$TOKENRACE_DATA``, else the folder named
+   by the book's ``snapshot.yml``, normally ``data/``) and stops the build with the validator's
+   messages, before any notebook runs, if it breaks the contract.
 2. **Data-keyed execution cache.** jupyter-cache hashes code cells only, so a data change (or a
    change to the ``tokenrace`` package the cells call) would otherwise leave stale numbers. The
    cache folder is keyed by the snapshot's fingerprint and the package's source, and the key is an
@@ -115,18 +116,26 @@ def _set_citation(config: Config, root: Path) -> None:
     config.myst_substitutions = {**config.myst_substitutions, **citation.substitutions(cite)}
 
 
-def _check_snapshot(config: Config, build_dir: Path) -> None:
-    folder = snapshot_dir()
+def _check_snapshot(config: Config, build_dir: Path, srcdir: Path) -> None:
+    from tokenrace.paths import SettingError
+
+    try:
+        folder = snapshot_dir(root=srcdir)
+    except SettingError as err:
+        sys.stderr.write(f"\n{err}\nthe build stopped before any notebook ran\n")
+        raise SystemExit(1) from None
+    if not folder.is_dir():  # said before fingerprinting it, in the validator's format
+        _validate_once(folder, build_dir / "never-written")
     digest = fingerprint(folder)
     code = package_fingerprint()
     key = hashlib.sha256(f"{digest}:{code}".encode()).hexdigest()[:16]
     base = Path(config.nb_execution_cache_path or build_dir / ".jupyter_cache")
     _validate_once(folder, base / f"validated-{key}")
     # The notebooks' loaders need not repeat the schema checks on these very bytes, and they run
-    # in chapters/, so a relative $TOKENRACE_DATA is handed on as an absolute path.
+    # in chapters/, so the folder (from $TOKENRACE_DATA or this book's snapshot.yml) is handed on
+    # as an absolute path.
     os.environ[VALIDATED_ENV] = digest
-    if os.environ.get(DATA_ENV_VAR, "").strip():
-        os.environ[DATA_ENV_VAR] = str(folder)
+    os.environ[DATA_ENV_VAR] = str(folder)
     # Pages without a kernel (editor's notes, reproduce) show the snapshot through substitutions.
     config.myst_substitutions = {**config.myst_substitutions, **substitutions(folder, digest)}
     config.tokenrace_data_fingerprint = key
@@ -158,7 +167,7 @@ def _validate_once(folder: Path, marker: Path) -> None:
 def _on_config_inited(app: Sphinx, config: Config) -> None:
     # Kernels started by the build inherit this: charts are then published as MyST figures.
     os.environ[BOOK_BUILD_ENV] = "1"
-    _check_snapshot(config, Path(app.outdir).parent)
+    _check_snapshot(config, Path(app.outdir).parent, Path(app.srcdir))
     _set_repository(config, Path(app.srcdir))
     _set_citation(config, Path(app.srcdir))
 

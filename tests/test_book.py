@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
+from test_short_snapshots import slice_of_data
 
 from bookbuild import TEST_BRANCH, TEST_REPO_WEB, Build, build_book, copy_tree
 from tokenrace import claims, load_snapshot, recut
@@ -269,80 +270,51 @@ def test_broken_snapshot_stops_the_build_before_any_notebook(tmp_path: Path) -> 
     assert "CellExecutionError" not in built.log and "Traceback" not in built.log
 
 
-def test_book_builds_on_a_fetched_snapshot(book: Build, tmp_path: Path, monkeypatch) -> None:
-    """Refresh from a replayed OpenRouter (tests/fixtures/openrouter), then build on it."""
-    import threading
-    from http.server import ThreadingHTTPServer
-
-    import test_fetch as tf
-
-    from tokenrace import fetch as f
-    from tokenrace.cli import main as cli_main
-
-    fake = tf.FakeOpenRouter()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), tf._Handler)
-    server.fake = fake
-    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
-    thread.start()
-    try:
-        base = f"http://127.0.0.1:{server.server_address[1]}/api/v1"
-        for name, value in {
-            f.BASE_URL_ENV: base,
-            f.API_KEY_ENV: tf.FAKE_KEY,
-            f.MIN_INTERVAL_ENV: "0",
-            "NO_PROXY": "127.0.0.1,localhost",
-        }.items():
-            monkeypatch.setenv(name, value)
-        out = tmp_path / "fetched"
-        args = ["fetch", "--start", tf.START, "--end", tf.END, "--out", str(out), *tf.AUTHORS]
-        assert cli_main(args) == 0
-    finally:
-        fake.release.set()
-        server.shutdown()
-        server.server_close()
-    as_of = load_snapshot(out).as_of
-
-    src = _copy_with_cache(book, tmp_path / "src", remote=None)
-    built = build_book(src, data=out)
-    assert built.returncode == 0, built.log[-4000:]
-    assert {Path(n).name for n in NOTEBOOKS} <= executed(built)
-    race = soup(built, "chapters/race")
-    caption = " ".join(race.find(id="fig-race-total").find("figcaption").get_text(" ").split())
-    assert f"Source: OpenRouter (openrouter.ai/rankings), as of {as_of}" in caption
-    assert "representative" not in caption
-    assert as_of in text(built, "chapters/editors-notes")
-    assert "was not reconstructed from anchors" in text(built, "chapters/data")
-    body = text(built, "chapters/claims")
-    verdicts = body.count("on the committed data. “")
-    assert verdicts == len(claims.REGISTER)  # every claim shown, with its verdict
-    assert "is measured data" in body and "no reconstructions are drawn" in body
-
-
-def _last_weeks_of_data(dest: Path, weeks: int) -> Path:
-    """A snapshot of the final ``weeks`` weeks of data/ (contract files only: no sources)."""
-    dest.mkdir()
-    for name in ("models.csv", "authors.csv", "datapackage.json"):
-        shutil.copyfile(DEFAULT_DATA_DIR / name, dest / name)
-    lines = (DEFAULT_DATA_DIR / "weekly_tokens.csv").read_text().splitlines()
-    keep = sorted({line.split(",")[0] for line in lines[1:]})[-weeks:]
-    rows = [line for line in lines[1:] if line.split(",")[0] in keep]
-    (dest / "weekly_tokens.csv").write_text("\n".join([lines[0], *rows]) + "\n")
-    return dest
-
-
-@pytest.mark.parametrize("weeks", [1, 3])
+@pytest.mark.parametrize("weeks", [1, 8])
 def test_book_builds_on_a_short_snapshot(book: Build, tmp_path: Path, weeks: int) -> None:
-    """Any snapshot of one week or more builds; what needs more weeks says so, and why."""
-    data = _last_weeks_of_data(tmp_path / "short", weeks)
+    """Any snapshot of one week or more builds; what needs more weeks says so, and why.
+
+    Builds on 1 and 8 weeks; tests/test_short_snapshots.py runs every chapter's code on 1, 2, 3,
+    4 and 8 weeks without a build each."""
+    data = slice_of_data(tmp_path / "short", weeks)
     built = build_book(_copy_with_cache(book, tmp_path / "src", remote=None), data=data)
     assert built.returncode == 0, built.log[-4000:]
     assert "Traceback" not in built.log
     claims_page = text(built, "chapters/claims")
-    assert f"not enough weeks (needs 8, has {weeks})" in claims_page  # china-share-rises
     fork = text(built, "chapters/fork")
-    assert f"cannot be measured on this snapshot: not enough weeks (needs 8, has {weeks})" in fork
+    if weeks < 8:
+        assert f"not enough weeks (needs 8, has {weeks})" in claims_page  # china-share-rises
+        needs = f"cannot be measured on this snapshot: not enough weeks (needs 8, has {weeks})"
+        assert needs in fork
+    else:
+        assert "not enough weeks (needs 8" not in claims_page
+        assert "The trajectory cannot be measured" not in fork
+        assert "Models made in China carried" in fork
     if weeks == 1:
         assert "growth cannot be measured on it: not enough weeks (needs 2, has 1)" in text(
             built, "chapters/race"
         )
         assert "Prices cannot be compared on this snapshot" in text(built, "chapters/open-secret")
+        note = "A week-by-week trend cannot be drawn on this snapshot: not enough weeks"
+        assert note in text(built, "chapters/race") and note in fork
+
+
+@pytest.mark.parametrize("case", ["no week", "no folder"])
+def test_too_short_or_missing_snapshot_stops_the_build_with_one_message(
+    tmp_path: Path, case: str
+) -> None:
+    """Too short to build (no week at all), or no folder: one clear message, no notebook, no
+    traceback."""
+    data = slice_of_data(tmp_path / "empty", 1)
+    if case == "no week":
+        weekly = data / "weekly_tokens.csv"
+        weekly.write_text(weekly.read_text().splitlines()[0] + "\n")
+        message = "weekly_tokens.csv: no rows: a snapshot needs at least one week"
+    else:
+        data = tmp_path / "missing"
+        message = f"{data}: snapshot folder not found"
+    built = build_book(copy_tree(tmp_path / "src", remote=None), data=data)
+    assert built.returncode == 1
+    assert "1 problem(s) with the data contract" in built.log and message in built.log
+    assert "Executing notebook" not in built.log and "notebook(s) ahead" not in built.log
+    assert "Traceback" not in built.log and "Exception occurred" not in built.log

@@ -178,6 +178,24 @@ def svg_bytes(fig: Figure) -> bytes:
     return buffer.getvalue()
 
 
+#: Weeks a week-by-week chart needs to draw a trend.
+TREND_WEEKS = 2
+
+
+def one_week_note(fig: Figure, weeks: int) -> str:
+    """Mark the lone point of each line (a line of one point is invisible) and say why there is
+    no trend: the sentence added to the caption."""
+    for ax in fig.axes:
+        for line in ax.get_lines():
+            if len(line.get_xdata()) == 1:
+                line.set_marker("o")
+                line.set_markersize(7)
+    return (
+        "A week-by-week trend cannot be drawn on this snapshot: not enough weeks "
+        f"(needs {TREND_WEEKS}, has {weeks})."
+    )
+
+
 def in_book_build() -> bool:
     """True while the book build executes the notebooks."""
     return os.environ.get(BOOK_BUILD_ENV) == "1"
@@ -191,14 +209,18 @@ def publish(
     alt: str,
     snap: Snapshot,
     data: pd.DataFrame | None = None,
+    trend: bool = False,
 ) -> None:
     """Show a finished chart with its caption, alt text and source line.
 
     ``data`` is the exact table the chart draws (units in the column names); in the book it is
-    offered as a CSV download beside the figure.
+    offered as a CSV download beside the figure. ``trend`` marks a week-by-week chart: on a
+    snapshot of one week its caption says it needs two, and its lines show their one point.
     """
     from IPython.display import SVG, Markdown, display
 
+    if trend and len(snap.weeks) < TREND_WEEKS:
+        caption = f"{caption} {one_week_note(fig, len(snap.weeks))}"
     add_source(fig, snap)
     svg = svg_bytes(fig)
     plt.close(fig)

@@ -1,7 +1,9 @@
-"""Command line: ``python -m tokenrace validate [PATH]``, ``reconstruct`` and ``fetch``.
+"""Command line: ``python -m tokenrace validate [PATH]``, ``reconstruct``, ``fetch``, ``diff`` and
+``refresh``.
 
 Every command prints plain messages and exits non-zero on failure; none prints a traceback for a
-problem in the data.
+problem in the data. Exit codes: 0 done; 1 a problem with the data, the network or the build (one
+message on stderr); 2 a usage error (argparse); 130 interrupted.
 """
 
 from __future__ import annotations
@@ -64,6 +66,46 @@ def _fetch(args: argparse.Namespace) -> int:
         f"wrote {result.path}: {len(result.weeks)} weeks, {result.models} models, "
         f"as of {result.as_of} ({result.requests} request(s), {result.reused} raw file(s) reused)"
     )
+    return 0
+
+
+def _diff(args: argparse.Namespace) -> int:
+    from tokenrace import diff
+    from tokenrace.snapshot import check_snapshot, load_snapshot, problem_report
+
+    failed = False
+    for folder in (snapshot_dir(args.old), snapshot_dir(args.new)):
+        problems = check_snapshot(folder)
+        if problems:
+            print(problem_report(folder, problems, "nothing was compared"), file=sys.stderr)
+            failed = True
+    if failed:
+        return 1
+    found = diff.compare(
+        load_snapshot(args.old), load_snapshot(args.new), levels=not args.no_levels
+    )
+    sys.stdout.write(diff.to_json(found) if args.format == "json" else diff.to_markdown(found))
+    return 0
+
+
+def _refresh(args: argparse.Namespace) -> int:
+    from tokenrace.refresh import RefreshError, run
+
+    try:
+        body = run(
+            Path.cwd(),
+            args.out,
+            today=args.today,
+            start=args.start,
+            end=args.end,
+            weeks=args.weeks,
+            build=not args.no_build,
+            log=_progress,
+        )
+    except RefreshError as err:
+        print(err, file=sys.stderr)
+        return 1
+    print(body if body else "no new weeks: no pull-request body written")
     return 0
 
 
@@ -130,14 +172,54 @@ def build_parser() -> argparse.ArgumentParser:
         help="count models the models API does not list in 'other' instead of stopping",
     )
     fetch.set_defaults(run=_fetch)
+
+    diff = commands.add_parser(
+        "diff",
+        help="what changed between two snapshot folders (Markdown or JSON on stdout)",
+        description="Claim verdicts and evidence levels, the top 10, the total and origin shares "
+        "of each snapshot's latest week, models added or retired, and price changes. Exit 0 when "
+        "compared (changed or not); 1 when a snapshot breaks the data contract (the validator's "
+        "messages on stderr); 2 on a usage error.",
+    )
+    diff.add_argument("old", type=Path, help="the earlier snapshot folder")
+    diff.add_argument("new", type=Path, help="the later snapshot folder")
+    diff.add_argument("--format", choices=("markdown", "json"), default="markdown")
+    diff.add_argument(
+        "--no-levels",
+        action="store_true",
+        help="skip the evidence levels (they draw reconstructions on a new reconstructed snapshot)",
+    )
+    diff.set_defaults(run=_diff)
+
+    refresh = commands.add_parser(
+        "refresh",
+        help="fetch the new weeks into snapshots/END/, validate, point snapshot.yml at it, "
+        "build the book and write the pull request's body (run in the checkout)",
+        description="Needs $OPENROUTER_API_KEY. Exit 0 with a body written, or with "
+        "'no new weeks'; 1 when a step fails.",
+    )
+    refresh.add_argument(
+        "--out", type=Path, default=Path("_build/refresh"), help="where pr-body.md is written"
+    )
+    refresh.add_argument("--today", type=_iso_date, metavar="DATE", help="default: today (UTC)")
+    refresh.add_argument("--start", type=_iso_date, metavar="DATE", help="first day to fetch")
+    refresh.add_argument("--end", type=_iso_date, metavar="DATE", help="last day to fetch")
+    refresh.add_argument("--weeks", type=int, default=52, help="weeks to fetch (default 52)")
+    refresh.add_argument("--no-build", action="store_true", help="skip the book build")
+    refresh.set_defaults(run=_refresh)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
+    from tokenrace.paths import SettingError
+
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
+    except SettingError as err:
+        print(err, file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("interrupted; nothing was left half-written", file=sys.stderr)
         return 130

@@ -181,6 +181,7 @@ def plot_total_against_anchors(snap: Snapshot) -> None:
             f"with a dip around the turn of the year; {n_points} sourced totals lie on the line."
         ),
         snap=snap,
+        trend=True,
         data=pd.DataFrame(
             {"week": total.index.strftime("%Y-%m-%d"), "tokens_trillions": total.values}
         ),

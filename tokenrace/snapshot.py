@@ -255,6 +255,16 @@ def _contract_problems(authors, models, weekly, provenance=None) -> list[Problem
         problems += _schema_problems(c.MODELS_FILE, models, c.models_schema(models, authors))
     if weekly is not None:
         problems += _schema_problems(c.WEEKLY_FILE, weekly, c.weekly_schema(weekly, models))
+        if weekly.empty:
+            problems.append(
+                Problem(
+                    c.WEEKLY_FILE,
+                    None,
+                    None,
+                    "no rows: a snapshot needs at least one week (data/README.md, "
+                    "'What each part of the book needs')",
+                )
+            )
     if provenance is not None:
         schema = c.provenance_schema(provenance, models)
         found = _schema_problems(c.PROVENANCE_FILE, provenance, schema)

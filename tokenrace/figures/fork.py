@@ -115,6 +115,7 @@ def origin_share_area(snap: Snapshot) -> None:
             )
         ),
         snap=snap,
+        trend=True,
         data=data.reset_index().assign(week=lambda d: d["week"].dt.strftime("%Y-%m-%d")),
     )
 

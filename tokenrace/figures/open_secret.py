@@ -91,6 +91,7 @@ def labs_stacked(snap: Snapshot, n_labs: int = 7) -> None:
             + f", out of {ends.sum():.1f} trillion in all."
         ),
         snap=snap,
+        trend=True,
         data=stack.reset_index()
         .assign(week=lambda d: d["week"].dt.strftime("%Y-%m-%d"))
         .rename(columns=lambda c: c if c == "week" else f"{c} (tokens, trillions)"),

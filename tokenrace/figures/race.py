@@ -112,6 +112,7 @@ def race_total(snap: Snapshot) -> None:
             )
         ),
         snap=snap,
+        trend=True,
         data=data,
     )
 
@@ -155,6 +156,7 @@ def their_chart(snap: Snapshot) -> None:
             )
         ),
         snap=snap,
+        trend=True,
         data=pd.DataFrame(
             {"week": weeks_text(labs.index)}
             | {f"{lab.lower()}_tokens_trillions": labs[lab].to_numpy() for lab in pair}
@@ -218,6 +220,7 @@ def our_way(snap: Snapshot) -> None:
             + "."
         ),
         snap=snap,
+        trend=True,
         data=blocks.reset_index()
         .assign(week=lambda d: d["week"].dt.strftime("%Y-%m-%d"))
         .rename(columns=lambda c: c if c == "week" else f"{c} (tokens, trillions)"),
@@ -326,6 +329,7 @@ def paid_vs_free(snap: Snapshot) -> None:
             else "Two empty panels: the free share is unknown in this snapshot."
         ),
         snap=snap,
+        trend=True,
         data=data,
     )
 

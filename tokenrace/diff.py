@@ -1,0 +1,357 @@
+"""What changed between two snapshots: ``python -m tokenrace diff OLD NEW``.
+
+The comparison reuses the report's own measures: the claims register (:mod:`tokenrace.claims`)
+and the evidence behind each verdict (:mod:`tokenrace.evidence`), the top 10 and the origin split
+of :mod:`tokenrace.recut`. Each snapshot is read at its own latest week (its "as of"), so OLD and
+NEW need not cover the same weeks.
+
+Units: tokens per Monday-start UTC week (totals also in trillions, ``T``); shares and their
+deltas in percent and percentage points (pp) of every token in the week; prices in USD per
+million tokens (USD/Mtok).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from tokenrace import claims as cl
+from tokenrace import recut
+from tokenrace.snapshot import Snapshot
+
+#: How many models the top list compares.
+TOP_N = 10
+#: Price columns compared, USD per million tokens.
+PRICE_COLUMNS = ("input_usd_per_mtok", "output_usd_per_mtok")
+
+
+def _num(value: Any) -> float | None:
+    """A plain float, or None for NaN (JSON has no NaN)."""
+    if value is None:
+        return None
+    value = float(value)
+    return None if math.isnan(value) else value
+
+
+def _delta(old: float | None, new: float | None) -> float | None:
+    return None if old is None or new is None else new - old
+
+
+def _describe(snap: Snapshot, relative_to: Path | None) -> dict[str, Any]:
+    weeks = snap.weeks
+    path = snap.path
+    if relative_to is not None and path.is_relative_to(relative_to.resolve()):
+        path = path.relative_to(relative_to.resolve())
+    return {
+        "path": str(path),
+        "as_of": snap.as_of,
+        "kind": snap.meta.get("kind", "reconstructed" if snap.provenance is not None else ""),
+        "weeks": len(weeks),
+        "first_week": f"{weeks[0]:%Y-%m-%d}",
+        "last_week": f"{weeks[-1]:%Y-%m-%d}",
+        "fingerprint": snap.fingerprint[:16],
+    }
+
+
+def _levels(snap: Snapshot) -> dict[str, str]:
+    """The evidence level of each claim (:data:`tokenrace.evidence.LEVELS`), from its cache."""
+    from tokenrace import evidence
+
+    return {key: entry["level"] for key, entry in evidence.load(snap)["claims"].items()}
+
+
+def claim_changes(old: Snapshot, new: Snapshot, levels: bool = True) -> list[dict[str, Any]]:
+    """Every claim of the register on both snapshots, with ``changed`` when its verdict or its
+    evidence level differs. Levels are None when ``levels`` is False."""
+    before = {r.id: r for r in cl.evaluate(old)}
+    after = {r.id: r for r in cl.evaluate(new)}
+    lv_old = _levels(old) if levels else {}
+    lv_new = _levels(new) if levels else {}
+    rows = []
+    for claim in cl.REGISTER:
+        a, b = before[claim.id], after[claim.id]
+        row = {
+            "id": claim.id,
+            "chapter": claim.chapter,
+            "old_verdict": a.verdict,
+            "new_verdict": b.verdict,
+            "old_level": lv_old.get(claim.id),
+            "new_level": lv_new.get(claim.id),
+            "old_measured": a.measured,
+            "new_measured": b.measured,
+        }
+        row["changed"] = (a.verdict, row["old_level"]) != (b.verdict, row["new_level"])
+        rows.append(row)
+    return rows
+
+
+def _top(snap: Snapshot) -> pd.DataFrame:
+    return recut.top_models(snap, recut.last_weeks(snap, 1), TOP_N).set_index("model")
+
+
+def top_changes(old: Snapshot, new: Snapshot) -> dict[str, list[dict[str, Any]]]:
+    """The top 10 of each snapshot's latest week: models that ``entered``, ``left`` or ``moved``
+    (rank changed), with ranks and shares (percent of all tokens that week)."""
+    a, b = _top(old), _top(new)
+
+    def item(model: str, row_a=None, row_b=None) -> dict[str, Any]:
+        share_a = _num(row_a["share_pct"]) if row_a is not None else None
+        share_b = _num(row_b["share_pct"]) if row_b is not None else None
+        return {
+            "model": model,
+            "name": str((row_b if row_b is not None else row_a)["name"]),
+            "old_rank": int(row_a["rank"]) if row_a is not None else None,
+            "new_rank": int(row_b["rank"]) if row_b is not None else None,
+            "old_share_pct": share_a,
+            "new_share_pct": share_b,
+            "share_delta_pp": _delta(share_a, share_b),
+        }
+
+    entered = [item(m, row_b=b.loc[m]) for m in b.index if m not in a.index]
+    left = [item(m, row_a=a.loc[m]) for m in a.index if m not in b.index]
+    moved = [
+        item(m, a.loc[m], b.loc[m])
+        for m in b.index
+        if m in a.index and int(a.loc[m, "rank"]) != int(b.loc[m, "rank"])
+    ]
+    return {"entered": entered, "left": left, "moved": moved}
+
+
+def total_changes(old: Snapshot, new: Snapshot) -> dict[str, Any]:
+    """The latest week's platform total (tokens and T) and origin shares (percent), with deltas.
+
+    Origin groups are those of :data:`tokenrace.recut.ORIGIN_GROUPS`; the essay's split
+    (:data:`tokenrace.recut.ESSAY_SPLIT`) is given too.
+    """
+    out: dict[str, Any] = {}
+    totals = []
+    for snap in (old, new):
+        week = recut.last_weeks(snap, 1)
+        totals.append(int(recut.weekly_total(snap).loc[week].sum()))
+    out["total"] = {
+        "old_tokens": totals[0],
+        "new_tokens": totals[1],
+        "delta_tokens": totals[1] - totals[0],
+        "delta_pct": (totals[1] / totals[0] - 1) * 100 if totals[0] else None,
+    }
+    shares = []
+    for snap in (old, new):
+        by_group = recut.shares_by(snap, "group").iloc[-1]
+        split = recut.essay_split(snap, recut.last_weeks(snap, 1))
+        shares.append({**{k: float(by_group.get(k, 0.0)) for k in recut.ORIGIN_GROUPS}, **split})
+    labels = {**recut.ORIGIN_GROUPS, "rest": recut.ESSAY_SPLIT["rest"]}
+    out["origin_shares"] = [
+        {
+            "group": key,
+            "label": labels[key],
+            "essay_split": key in recut.ESSAY_SPLIT,
+            "old_pct": float(shares[0][key]),
+            "new_pct": float(shares[1][key]),
+            "delta_pp": float(shares[1][key] - shares[0][key]),
+        }
+        for key in [*recut.ORIGIN_GROUPS, "rest"]
+    ]
+    return out
+
+
+def model_changes(old: Snapshot, new: Snapshot) -> dict[str, list[dict[str, str]]]:
+    """Models listed in NEW's ``models.csv`` but not OLD's (``added``), and the reverse
+    (``retired``)."""
+    a = old.models.set_index("model")
+    b = new.models.set_index("model")
+
+    def item(model: str, table: pd.DataFrame) -> dict[str, str]:
+        return {"model": model, "name": str(table.loc[model, "name"])}
+
+    return {
+        "added": [item(m, b) for m in sorted(set(b.index) - set(a.index))],
+        "retired": [item(m, a) for m in sorted(set(a.index) - set(b.index))],
+    }
+
+
+def price_changes(old: Snapshot, new: Snapshot) -> list[dict[str, Any]]:
+    """Models in both snapshots whose input or output price (USD/Mtok) changed, or appeared or
+    disappeared (None where no price is recorded)."""
+    a = old.models.set_index("model")
+    b = new.models.set_index("model")
+    rows = []
+    for model in sorted(set(a.index) & set(b.index)):
+        row: dict[str, Any] = {"model": model, "name": str(b.loc[model, "name"])}
+        changed = False
+        for column in PRICE_COLUMNS:
+            before, after = _num(a.loc[model, column]), _num(b.loc[model, column])
+            row[f"old_{column}"], row[f"new_{column}"] = before, after
+            if before is None and after is None:
+                continue
+            if before is None or after is None or not math.isclose(before, after, abs_tol=1e-9):
+                changed = True
+        if changed:
+            rows.append(row)
+    return rows
+
+
+def compare(
+    old: Snapshot, new: Snapshot, levels: bool = True, relative_to: Path | None = None
+) -> dict[str, Any]:
+    """Everything that changed from ``old`` to ``new``, as plain JSON data.
+
+    Keys: ``old``, ``new`` (what each snapshot is), ``claims`` (every claim; ``changed`` marks
+    those whose verdict or evidence level moved), ``top`` (:func:`top_changes`), ``totals``
+    (:func:`total_changes`), ``models`` (:func:`model_changes`), ``prices``
+    (:func:`price_changes`). ``levels`` False skips the evidence levels (they can take a minute
+    on a reconstructed snapshot not seen before). Paths under ``relative_to`` are shown relative
+    to it.
+    """
+    return {
+        "old": _describe(old, relative_to),
+        "new": _describe(new, relative_to),
+        "claims": claim_changes(old, new, levels),
+        "top": top_changes(old, new),
+        "totals": total_changes(old, new),
+        "models": model_changes(old, new),
+        "prices": price_changes(old, new),
+    }
+
+
+def to_json(found: dict[str, Any]) -> str:
+    """The comparison as indented JSON (keys sorted; no NaN)."""
+    return json.dumps(found, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+# --- Markdown (the refresh pull request's body) ---------------------------------------------------
+
+
+def _t(tokens: float) -> str:
+    return f"{tokens / 1e12:.2f} T"
+
+
+def _pct(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1f} %"
+
+
+def _pp(value: float | None) -> str:
+    return "–" if value is None else f"{value:+.1f} pp"
+
+
+def _usd(value: float | None) -> str:
+    return "none" if value is None else f"{value:g}"
+
+
+def _rank(value: int | None) -> str:
+    return "–" if value is None else str(value)
+
+
+def _verdict(verdict: str, level: str | None) -> str:
+    return verdict if not level or level == verdict else f"{verdict} ({level})"
+
+
+def _claims_md(rows: list[dict[str, Any]]) -> list[str]:
+    changed = [r for r in rows if r["changed"]]
+    lines = ["## Claim verdicts", ""]
+    if not changed:
+        lines.append(f"No verdict or evidence level changed ({len(rows)} claims).")
+        return lines
+    lines += [
+        f"{len(changed)} of {len(rows)} claims changed.",
+        "",
+        "| claim | old verdict | new verdict | measured now |",
+        "|---|---|---|---|",
+    ]
+    for r in changed:
+        lines.append(
+            f"| `{r['id']}` | {_verdict(r['old_verdict'], r['old_level'])} | "
+            f"{_verdict(r['new_verdict'], r['new_level'])} | {r['new_measured']} |"
+        )
+    return lines
+
+
+def _top_md(top: dict[str, list[dict[str, Any]]]) -> list[str]:
+    lines = [f"## Top {TOP_N} of the latest week", ""]
+    rows = [("entered", r) for r in top["entered"]] + [("left", r) for r in top["left"]]
+    rows += [("moved", r) for r in top["moved"]]
+    if not rows:
+        return [*lines, "Same models in the same order."]
+    lines += ["| model | change | rank | share |", "|---|---|---|---|"]
+    for what, r in rows:
+        lines.append(
+            f"| {r['name']} (`{r['model']}`) | {what} | {_rank(r['old_rank'])} → "
+            f"{_rank(r['new_rank'])} | {_pct(r['old_share_pct'])} → {_pct(r['new_share_pct'])} |"
+        )
+    return lines
+
+
+def _totals_md(totals: dict[str, Any]) -> list[str]:
+    total = totals["total"]
+    change = "" if total["delta_pct"] is None else f" ({total['delta_pct']:+.1f} %)"
+    lines = [
+        "## Total and origin shares of the latest week",
+        "",
+        f"Platform total: {_t(total['old_tokens'])} → {_t(total['new_tokens'])}{change}.",
+        "",
+        "| group | old | new | change |",
+        "|---|---|---|---|",
+    ]
+    for r in totals["origin_shares"]:
+        label = f"{r['label']} (essay split)" if r["group"] == "rest" else r["label"]
+        lines.append(
+            f"| {label} | {_pct(r['old_pct'])} | {_pct(r['new_pct'])} | {_pp(r['delta_pp'])} |"
+        )
+    return lines
+
+
+def _models_md(models: dict[str, list[dict[str, str]]]) -> list[str]:
+    lines = ["## Models", ""]
+    for key, title in (("added", "Added"), ("retired", "Retired")):
+        names = ", ".join(f"{m['name']} (`{m['model']}`)" for m in models[key]) or "none"
+        lines.append(f"- {title} ({len(models[key])}): {names}")
+    return lines
+
+
+def _prices_md(prices: list[dict[str, Any]]) -> list[str]:
+    lines = ["## Prices (USD per million tokens)", ""]
+    if not prices:
+        return [*lines, "No price changed."]
+    lines += ["| model | input | output |", "|---|---|---|"]
+    for r in prices:
+        cells = [
+            f"{_usd(r[f'old_{c}'])} → {_usd(r[f'new_{c}'])}"
+            if r[f"old_{c}"] != r[f"new_{c}"]
+            else _usd(r[f"new_{c}"])
+            for c in PRICE_COLUMNS
+        ]
+        lines.append(f"| {r['name']} (`{r['model']}`) | {cells[0]} | {cells[1]} |")
+    return lines
+
+
+def to_markdown(found: dict[str, Any]) -> str:
+    """The comparison as Markdown (GitHub-flavoured tables): the refresh pull request's body."""
+    old, new = found["old"], found["new"]
+
+    def what(s: dict[str, Any]) -> str:
+        return (
+            f"`{s['path']}` ({s['kind'] or 'snapshot'}, as of {s['as_of']}; {s['weeks']} weeks "
+            f"{s['first_week']} to {s['last_week']})"
+        )
+
+    lines = [
+        f"# What changed: as of {old['as_of']} → as of {new['as_of']}",
+        "",
+        f"- Old: {what(old)}",
+        f"- New: {what(new)}",
+        "",
+        "Each snapshot is read at its own latest week. Made by `python -m tokenrace diff`.",
+        "",
+    ]
+    for part in (
+        _claims_md(found["claims"]),
+        _top_md(found["top"]),
+        _totals_md(found["totals"]),
+        _models_md(found["models"]),
+        _prices_md(found["prices"]),
+    ):
+        lines += [*part, ""]
+    return "\n".join(lines)
