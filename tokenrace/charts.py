@@ -22,6 +22,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
 
+from tokenrace import hover, previews
 from tokenrace.paths import BOOK_BUILD_ENV
 from tokenrace.snapshot import Snapshot
 
@@ -200,7 +201,8 @@ def publish(
     from IPython.display import SVG, Markdown, display
 
     add_source(fig, snap)
-    svg = svg_bytes(fig)
+    svg = hover.titled_svg(svg_bytes(fig).decode("utf-8"), hover.hover_texts(fig), name).encode()
+    previews.save_png(fig, name)
     plt.close(fig)
     full_caption = f"{caption} {source_line(snap)}."
     if not in_book_build():
