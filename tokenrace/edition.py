@@ -2,9 +2,9 @@
 
 The book is built as a single page (Jupyter Book's ``singlehtml`` builder, strict flags, the same
 execution cache as the HTML build), then Debian's Chromium prints that page through Playwright:
-A4, the charts as vector SVG, page numbers in the footer. Nothing is downloaded: no browser, no
-TeX. The PDF is written to ``_build/pdf/the-race.pdf``; the next HTML build copies it into the site
-and links it from the landing page.
+A4, the charts as vector SVG, page numbers in the footer, each chapter on a new page. Nothing is
+downloaded: no browser, no TeX. The PDF is written to ``_build/pdf/the-race.pdf``; the HTML build
+that follows copies it into the site and links it from the landing page (``_ext/book_pages.py``).
 
 Run ``python -m tokenrace.edition [BOOK_FOLDER]``; a failure names the file or folder at fault.
 """
@@ -36,11 +36,21 @@ def pdf_in_build(build_dir: Path) -> Path:
     return Path(build_dir) / "pdf" / PDF_NAME
 
 
-def build_single_page(book: Path) -> subprocess.CompletedProcess:
-    """Build ``book`` as one HTML page (``_build/singlehtml/index.html``) with the strict flags."""
+def single_page(book: Path) -> Path:
+    """The single-page build's HTML file: the root document of ``_toc.yml`` (``index.html`` is
+    only a redirect to it)."""
+    import yaml
+
+    toc = yaml.safe_load((Path(book) / "_toc.yml").read_text(encoding="utf-8"))
+    root = Path(str(toc["root"])).with_suffix("").as_posix()
+    return Path(book) / "_build" / "singlehtml" / f"{root}.html"
+
+
+def build(book: Path, builder: str = "singlehtml") -> subprocess.CompletedProcess:
+    """Build ``book`` with Jupyter Book's ``builder`` and the strict flags of ``make book``."""
     jupyter_book = Path(sys.executable).parent / "jupyter-book"
     return subprocess.run(
-        [str(jupyter_book), "build", ".", "--builder", "singlehtml", *STRICT],
+        [str(jupyter_book), "build", ".", "--builder", builder, *STRICT],
         cwd=book,
         capture_output=True,
         text=True,
@@ -80,25 +90,31 @@ def _problem(what: str | Path, detail: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Build the single page and print it; 0 on success, 1 with a problem report otherwise."""
+    """Build the single page, print it, then rebuild the site so it links the PDF.
+
+    0 on success; 1 with a message naming what failed otherwise.
+    """
     args = sys.argv[1:] if argv is None else argv
     book = Path(args[0]).resolve() if args else REPO_ROOT
-    start = time.monotonic()
-    built = build_single_page(book)
-    if built.returncode != 0:
-        sys.stderr.write(built.stdout[-4000:] + built.stderr[-4000:])
-        sys.stderr.write(
-            _problem(book / "_build" / "singlehtml", f"the build failed (exit {built.returncode})")
-        )
-        return 1
-    page = book / "_build" / "singlehtml" / "index.html"
-    pdf = pdf_in_build(book / "_build")
     if not Path(CHROMIUM).exists():
         sys.stderr.write(_problem(CHROMIUM, "missing: run `make system-deps` (Debian chromium)"))
         return 1
-    print_pdf(page, pdf)
-    seconds = time.monotonic() - start
-    print(f"==> PDF edition: {pdf} ({pdf.stat().st_size / 1e6:.1f} MB) in {seconds:.0f} s")
+    start = time.monotonic()
+    pdf = pdf_in_build(book / "_build")
+    for step in ("singlehtml", "print", "html"):
+        if step == "print":
+            print_pdf(single_page(book), pdf)
+            print(f"==> PDF edition: {pdf} ({pdf.stat().st_size / 1e6:.1f} MB)")
+            continue
+        print(f"==> Building the book ({step})", flush=True)
+        built = build(book, step)
+        if built.returncode != 0:
+            sys.stderr.write(built.stdout[-4000:] + built.stderr[-4000:])
+            where = book / "_build" / step
+            sys.stderr.write(_problem(where, f"the strict build failed (exit {built.returncode})"))
+            return 1
+    print(f"==> The site links it: {book / '_build' / 'html' / PDF_NAME}")
+    print(f"==> Done in {time.monotonic() - start:.0f} s")
     return 0
 
 
