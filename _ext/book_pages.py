@@ -152,9 +152,8 @@ def _pdf_link(app: Sphinx, body: str) -> str:
     shutil.copyfile(pdf, target)
     size = pdf.stat().st_size / 1e6
     link = (
-        f'<p class="pdf-edition"><a class="reference external" href="{PDF_NAME}" '
-        f'download="{PDF_NAME}">Download the whole report as one PDF</a> '
-        f"({size:.1f} MB), to print or to attach.</p>\n"
+        f'<p class="pdf-edition"><a class="reference external" href="{PDF_NAME}">'
+        f"The whole report as one PDF</a> ({size:.1f} MB), to print or to attach.</p>\n"
     )
     return re.sub(r"(</h1>\s*)", lambda m: m.group(1) + link, body, count=1)
 
