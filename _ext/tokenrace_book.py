@@ -1,6 +1,6 @@
 """Local Sphinx extension of the book "The race".
 
-It does three things when a build starts (Sphinx ``config-inited``):
+It does these things, most of them when a build starts (Sphinx ``config-inited``):
 
 1. **Snapshot check.** Validates the snapshot in use (``$TOKENRACE_DATA`` or ``data/``) and stops
    the build with the validator's messages, before any notebook runs, if it breaks the contract.
