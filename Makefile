@@ -11,12 +11,17 @@ JB_FLAGS := -W -n --keep-going
 CFF_VENV := $(VENV)/cff
 CFF_STAMP := $(CFF_VENV)/.installed-$(shell cat requirements-cff.txt | sha256sum | cut -c1-12)
 
-.PHONY: book test venv lint clean linkcheck system-deps bench cff lint-workflows refresh
+.PHONY: book test venv lint clean linkcheck system-deps bench cff lint-workflows refresh pdf
 
 book: $(STAMP) ## Build the HTML book (strict: any warning or failing cell fails the build)
 	@echo "==> Building the book (executes the chapters; cached runs are reused while code and data are unchanged)"
 	$(BIN)/jupyter-book build . $(JB_FLAGS)
 	@echo "==> The book is in $(CURDIR)/_build/html/index.html"
+
+# The PDF edition: the book built as one page (strict), printed by Debian's Chromium (never a
+# downloaded browser, no TeX), then the site rebuilt so the landing page links the PDF.
+pdf: system-deps $(STAMP) ## Write the whole book as one PDF: _build/pdf/the-race.pdf, linked from the site
+	$(BIN)/python -m tokenrace.edition
 
 test: system-deps $(STAMP) ## Lint, then run the whole test suite (includes one strict book build)
 	@echo "==> ruff"

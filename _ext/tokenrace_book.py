@@ -1,6 +1,6 @@
 """Local Sphinx extension of the book "The race".
 
-It does these things when a build starts (Sphinx ``config-inited``):
+It does these things, most of them when a build starts (Sphinx ``config-inited``):
 
 1. **Snapshot check.** Validates the snapshot in use (``$TOKENRACE_DATA``, else the folder named
    by the book's ``snapshot.yml``, normally ``data/``) and stops the build with the validator's
@@ -18,6 +18,10 @@ It does these things when a build starts (Sphinx ``config-inited``):
    ``git remote get-url origin`` and the branch from the current checkout, so a fork builds its
    own links. With no usable remote the book builds without repository and launch buttons and
    says so in the log; it never falls back to Jupyter Book's default URL.
+5. **Charts readers can hover, and link previews** (``book_pages.py``): every chart's SVG is
+   inlined into its page, with its titled data marks; every page gets Open Graph and Twitter-card
+   tags whose image is a PNG of its headline chart; the landing page links the PDF edition when
+   the build has one.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import book_pages
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.util import logging
@@ -37,6 +42,7 @@ from parallel_execute import execute_ahead
 from tokenrace import citation
 from tokenrace.layout import fingerprint, package_fingerprint
 from tokenrace.paths import BOOK_BUILD_ENV, DATA_ENV_VAR, VALIDATED_ENV, snapshot_dir
+from tokenrace.previews import PREVIEWS_ENV
 from tokenrace.reproduce import substitutions
 
 LOG = logging.getLogger(__name__)
@@ -140,6 +146,8 @@ def _check_snapshot(config: Config, build_dir: Path, srcdir: Path) -> None:
     config.myst_substitutions = {**config.myst_substitutions, **substitutions(folder, digest)}
     config.tokenrace_data_fingerprint = key
     config.nb_execution_cache_path = str(base / f"data-{key}")
+    # Kernels save each chart as PNG here; keyed like the cache, so cached chapters keep theirs.
+    os.environ[PREVIEWS_ENV] = str(base / f"previews-{key}")
     LOG.info(
         f"[tokenrace] snapshot {folder} (data {digest[:16]}, package code {code[:16]}): "
         f"execution cache {key}"
@@ -195,4 +203,5 @@ def setup(app: Sphinx) -> dict:
     app.connect("html-page-context", _drop_duplicate_scripts)
     # Only the documents Sphinx is about to read: a warm rebuild runs nothing.
     app.connect("env-before-read-docs", execute_ahead)
+    book_pages.setup(app)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

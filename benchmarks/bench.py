@@ -11,6 +11,8 @@ the median of ``--runs`` runs, measured in the same run as its reference:
 - per chapter: each notebook executed by nbclient (as the build does); reference: a notebook that
   only imports the libraries the chapters use;
 - page weight: each chapter's HTML plus its own images, leaving out the theme's shared files;
+- PDF edition: ``python -m tokenrace.edition`` (what ``make pdf`` runs: the single-page build, the
+  print by Chromium and the HTML build that links the PDF) on the built book, nothing to execute;
 - data work: load + validate + every re-cut and claim, on the shipped snapshot and on synthetic
   snapshots 10× and 100× its size (more models and more weeks).
 
@@ -218,6 +220,33 @@ def bench_page_weight(ws: Path) -> list[tuple[str, float, float | None, str]]:
     return rows
 
 
+def bench_pdf(ws: Path, runs: int) -> list[tuple[str, float, float | None, str]]:
+    """``make pdf`` on a book whose execution cache is full: builds and printing only."""
+    from pypdf import PdfReader
+
+    from tokenrace.edition import pdf_in_build
+
+    book = ws / "book"
+    if not (book / "_build" / "html").is_dir():
+        book = copy_book(book)
+        build(book)
+
+    def run(_i: int) -> float:
+        start = time.monotonic()
+        subprocess.run(
+            [str(BIN / "python"), "-m", "tokenrace.edition", str(book)],
+            check=True,
+            capture_output=True,
+        )
+        return time.monotonic() - start
+
+    seconds = median_of(runs, run)
+    pdf = pdf_in_build(book / "_build")
+    pages = len(PdfReader(pdf).pages)
+    note = f"{pages} pages, {pdf.stat().st_size / 1e6:.1f} MB; the book's notebooks cached"
+    return [("PDF edition, make pdf (s)", seconds, None, note)]
+
+
 def synthetic(folder: Path, factor_models: int, factor_weeks: int) -> Path:
     """A snapshot factor_models × more models and factor_weeks × more weeks than data/."""
     src = ROOT / "data"
@@ -358,11 +387,18 @@ def main() -> int:
     parser.add_argument(
         "--write", action="store_true", help="record the table in benchmarks/README.md"
     )
+    parser.add_argument("--pdf-only", action="store_true", help="time only `make pdf`")
     args = parser.parse_args()
     runs = max(3, args.runs)
+    if args.pdf_only:
+        with tempfile.TemporaryDirectory(prefix="tokenrace-bench-") as tmp:
+            print(table(bench_pdf(Path(tmp), runs)))
+        return 0
     with tempfile.TemporaryDirectory(prefix="tokenrace-bench-") as tmp:
         ws = Path(tmp)
         rows = bench_builds(ws, runs) + bench_page_weight(ws)
+        log("PDF edition ...")
+        rows += bench_pdf(ws, runs)
         log("per-chapter execution ...")
         rows += bench_chapters(ws, runs)
         log("data work at scale ...")

@@ -96,11 +96,12 @@ def test_each_figure_has_alt_text_caption_source_and_data(book: Build, page: str
     for name in FIGURES[page]:
         figure = html.find(id=name)
         assert figure is not None and figure.name == "figure", f"{page}: no figure #{name}"
-        img = figure.find("img")
-        assert img["src"].startswith("data:image/svg+xml;base64,")
-        svg = base64.b64decode(img["src"].split(",", 1)[1]).decode()
-        assert "<svg" in svg and "<dc:date>" not in svg, f"{name}: SVG with date metadata"
-        alt = img.get("alt", "")
+        assert figure.find("img") is None, f"{name}: chart as <img>, not inline SVG"
+        svg = figure.find("svg", class_="chart")
+        assert svg is not None, f"{name}: no inline SVG chart"
+        assert "<dc:date>" not in str(svg), f"{name}: SVG with date metadata"
+        assert svg.find("title"), f"{name}: no data mark with a title (values on hover)"
+        alt = svg.get("aria-label", "")
         assert len(alt) > 60 and re.search(r"\d", alt), f"{name}: weak alt text {alt!r}"
         caption = " ".join(figure.find("figcaption").get_text(" ").split())
         source = (

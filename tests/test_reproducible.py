@@ -39,9 +39,11 @@ def test_two_cold_builds_are_byte_identical(book: Build, tmp_path: Path) -> None
     assert set(differing) <= {"chapters/reproduce.html"}, f"pages that differ: {differing}"
     for name in differing:
         assert without_build_specific(first[name]) == without_build_specific(second[name]), name
-    images = sorted((book.html / "_images").glob("*")) if (book.html / "_images").exists() else []
-    for image in images:
-        assert image.read_bytes() == (again.html / "_images" / image.name).read_bytes(), image.name
+    for folder in ("_images", "_previews"):  # _previews: the link previews' chart PNGs
+        images = sorted((book.html / folder).glob("*")) if (book.html / folder).exists() else []
+        for image in images:
+            again_bytes = (again.html / folder / image.name).read_bytes()
+            assert image.read_bytes() == again_bytes, f"{folder}/{image.name}"
 
 
 def test_pages_carry_no_timestamps_or_random_ids(book: Build) -> None:

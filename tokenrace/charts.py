@@ -7,7 +7,9 @@
 In the book build (``TOKENRACE_BOOK_BUILD=1``, set by ``_ext/tokenrace_book.py``), :func:`publish`
 emits a MyST figure with its alt text, name and caption; the SVG and the chart's data (CSV) travel
 inside the notebook's output as data URIs, so a cached run never points at a file that is gone.
-In a live notebook it shows the chart and its caption directly.
+The SVG's data marks carry their values as titles (:mod:`tokenrace.hover`), and the book inlines
+it into the page; the chapter's first chart is also saved as the page's preview PNG
+(:mod:`tokenrace.previews`). In a live notebook it shows the chart and its caption directly.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
 
+from tokenrace import hover, previews
 from tokenrace.paths import BOOK_BUILD_ENV
 from tokenrace.snapshot import Snapshot
 
@@ -222,7 +225,8 @@ def publish(
     if trend and len(snap.weeks) < TREND_WEEKS:
         caption = f"{caption} {one_week_note(fig, len(snap.weeks))}"
     add_source(fig, snap)
-    svg = svg_bytes(fig)
+    svg = hover.titled_svg(svg_bytes(fig).decode("utf-8"), hover.hover_texts(fig), name).encode()
+    previews.save_png(fig, name)
     plt.close(fig)
     full_caption = f"{caption} {source_line(snap)}."
     if not in_book_build():

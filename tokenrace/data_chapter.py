@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from tokenrace import charts, recut, tables
+from tokenrace import charts, hover, recut, tables
 from tokenrace import reconstruct as rc
 from tokenrace.snapshot import Snapshot
 
@@ -165,6 +165,7 @@ def plot_total_against_anchors(snap: Snapshot) -> None:
     ax.legend(loc="upper left")
     charts.week_axis(ax)
     ax.margins(x=0.03)
+    hover.lines(ax, pd.DataFrame({"Reconstructed total": total}), hover.trillions)
     first, last = total.iloc[0], total.iloc[-1]
     n_points = int((sourced["role"] == "knot").sum())
     charts.publish(
@@ -213,6 +214,16 @@ def plot_models_against_anchors(snap: Snapshot, checked: pd.DataFrame) -> None:
     ax.set_xlabel("Sourced weekly tokens (billions)")
     ax.set_ylabel("Snapshot weekly tokens (billions)")
     worst = (rows["snapshot_b"] / rows["sourced_b"] - 1).abs().max() * 100
+    hover.marks(
+        ax,
+        list(rows["sourced_b"]),
+        list(rows["snapshot_b"]),
+        [
+            f"{r.subject} · {hover.week_text(r.week)} · sourced {r.sourced_b:,.1f} B tokens, "
+            f"snapshot {r.snapshot_b:,.1f} B tokens"
+            for r in rows.itertuples()
+        ],
+    )
     charts.publish(
         fig,
         name="fig-data-models",

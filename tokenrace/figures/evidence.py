@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.colors import LinearSegmentedColormap
 
-from tokenrace import charts, claims, evidence
+from tokenrace import charts, claims, evidence, hover
 from tokenrace.snapshot import Snapshot
 
 #: White to blue: the share of draws in which a claim holds.
@@ -36,6 +36,11 @@ def _cell(entry: dict, key: str, measured: bool) -> tuple[str, float | None]:
     if measured or share is None:
         return ("✔" if central else "✘"), (1.0 if central else 0.0)
     return f"{100 * share:.0f}", share
+
+
+def _spoken(text: str) -> str:
+    """A cell's text in words: ``87`` is ``holds in 87 % of draws``."""
+    return SPOKEN.get(text) or f"holds in {text} % of draws"
 
 
 def robustness_table(found: dict) -> pd.DataFrame:
@@ -95,6 +100,18 @@ def robustness(snap: Snapshot) -> None:
         ax.grid(False)
         for spine in ax.spines.values():
             spine.set_visible(False)
+        cells = [(j, i, s, cid) for j, s in enumerate(scens) for i, cid in enumerate(ids)]
+        hover.marks(
+            ax,
+            [j for j, _, _, _ in cells],
+            [i for _, i, _, _ in cells],
+            [
+                f"{cid} · {s['label']} · "
+                + _spoken(_cell(found["claims"][cid], s["key"], measured)[0])
+                for _, _, s, cid in cells
+            ],
+            size=14,
+        )
     what = (
         "✔ holds, ✘ fails"
         if measured
@@ -172,6 +189,20 @@ def since_when(snap: Snapshot) -> None:
             )
     ax.set_yticks(range(len(ids)), ids, fontsize=11.5)
     ax.set_ylim(len(ids) - 0.5, -0.5)
+    for i, cid in enumerate(ids):
+        held = found["claims"][cid]["since"]["held"]
+        known = [(w, h) for w, h in zip(weeks, held, strict=True) if h is not None]
+        hover.marks(
+            ax,
+            [w for w, _ in known],
+            [i] * len(known),
+            [
+                f"{cid} · data ending in the {hover.week_text(w)} · "
+                + ("holds" if h else "does not hold")
+                for w, h in known
+            ],
+            size=6,
+        )
     ax.grid(axis="y", visible=False)
     charts.week_axis(ax)
     ax.set_xlabel("Week taken as the end of the data")

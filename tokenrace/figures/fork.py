@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from tokenrace import charts, claims, recut, tables
+from tokenrace import charts, claims, hover, recut, tables
 from tokenrace.figures.style import band_text, sourced_points
 from tokenrace.snapshot import Snapshot
 
@@ -77,6 +77,7 @@ def origin_share_area(snap: Snapshot) -> None:
     ax.set_ylabel("Share of all tokens (%)")
     ax.set_ylim(0, 100)
     charts.week_axis(ax)
+    hover.lines(ax, shares.rename(columns=recut.ESSAY_SPLIT), hover.percent)
     cn = recut.china_share(snap)
     data = shares.rename(columns=lambda k: f"{recut.ESSAY_SPLIT[k]} (% of tokens)")
     for key in recut.ESSAY_SPLIT:
@@ -207,6 +208,20 @@ def essay_split_chart(snap: Snapshot) -> None:
     ax.set_xlim(0, 100)
     ax.set_xlabel("% of usage signal")
     ax.grid(axis="y", visible=False)
+    segments = [
+        (float(split.iloc[:k].sum()), label, key, float(value))
+        for label, split in rows.items()
+        for k, (key, value) in enumerate(split.items())
+    ]
+    hover.marks(
+        ax,
+        [left + value / 2 for left, _, _, value in segments],
+        [label for _, label, _, _ in segments],
+        [
+            f"{recut.ESSAY_SPLIT[key]} · {label} · {value:.1f} % of tokens"
+            for _, label, key, value in segments
+        ],
+    )
     all_, top = rows["All tokens"], rows["Top 10 models only"]
     charts.publish(
         fig,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from tokenrace import charts, claims, prices, recut, tables
+from tokenrace import charts, claims, hover, prices, recut, tables
 from tokenrace.figures import labels, style
 from tokenrace.figures.style import MARKERS, B, T
 from tokenrace.snapshot import Snapshot
@@ -49,6 +49,16 @@ def cost_vs_usage(snap: Snapshot) -> None:
         [
             labels.Label(row["name"], row["tokens"] / B, row["blended_usd_per_mtok"], "gemma" in m)
             for m, row in named.iterrows()
+        ],
+    )
+    hover.marks(
+        ax,
+        list(table["tokens"] / B),
+        list(table["blended_usd_per_mtok"]),
+        [
+            f"{r.name} · {r.tokens / B:,.1f} B tokens in the final four weeks · "
+            f"${r.blended_usd_per_mtok:.2f} per million tokens"
+            for r in table.itertuples()
         ],
     )
     charts.publish(
@@ -101,6 +111,15 @@ def price_by_origin(snap: Snapshot) -> pd.DataFrame:
     ax.set_xlim(0, float(by_group["usd_per_mtok"].max()) * 1.25)
     ax.invert_yaxis()
     ax.grid(axis="y", visible=False)
+    hover.marks(
+        ax,
+        list(by_group["usd_per_mtok"] / 2),
+        labels,
+        [
+            f"{label} · ${value:.2f} per million tokens, token-weighted"
+            for label, value in zip(labels, by_group["usd_per_mtok"], strict=True)
+        ],
+    )
     charts.publish(
         fig,
         name="fig-humanist-price-origin",
@@ -187,6 +206,13 @@ def spend_vs_tokens(snap: Snapshot) -> pd.DataFrame:
     ax.set_xticks(range(0, 101, 20))
     ax.set_xlabel("Percent of priced listed models, final four weeks")
     ax.grid(axis="y", visible=False)
+    hover.marks(
+        ax,
+        [v / 2 for v in shares["token_share_pct"]] + [v / 2 for v in shares["spend_share_pct"]],
+        list(y - height / 2) + list(y + height / 2),
+        [f"{c} · {v:.1f} % of tokens" for c, v in shares["token_share_pct"].items()]
+        + [f"{c} · {v:.1f} % of estimated spend" for c, v in shares["spend_share_pct"].items()],
+    )
     charts.publish(
         fig,
         name="fig-humanist-spend",

@@ -40,17 +40,26 @@ class Label:
 
 
 def marker_discs(ax: Axes) -> list[tuple[float, float, float]]:
-    """Every scatter marker of ``ax`` as (x, y, radius) in display pixels."""
+    """Every visible scatter marker of ``ax`` as (x, y, radius) in display pixels.
+
+    Invisible marks (fully transparent, such as the hover marks of :mod:`tokenrace.hover`) are
+    left out: a name may lie over them.
+    """
     discs = []
     scale = ax.figure.dpi / 72.0
     for collection in ax.collections:
-        if not isinstance(collection, PathCollection):
+        if not isinstance(collection, PathCollection) or not _visible(collection):
             continue
         offsets = collection.get_offset_transform().transform(collection.get_offsets())
         sizes = np.broadcast_to(collection.get_sizes(), (len(offsets),))
         for (x, y), size in zip(offsets, sizes, strict=True):
             discs.append((float(x), float(y), math.sqrt(float(size)) / 2 * scale))
     return discs
+
+
+def _visible(collection: PathCollection) -> bool:
+    colours = [*collection.get_facecolors(), *collection.get_edgecolors()]
+    return collection.get_visible() and any(len(c) == 4 and c[3] > 0 for c in colours)
 
 
 def covers(box: Bbox, disc: tuple[float, float, float], gap: float) -> bool:

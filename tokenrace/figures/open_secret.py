@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from tokenrace import charts, claims, prices, recut
+from tokenrace import charts, claims, hover, prices, recut
 from tokenrace.figures.style import LAB_SHADES, OTHER_SHADE, B, T, lab_country
 from tokenrace.snapshot import Snapshot
 
@@ -75,6 +75,7 @@ def labs_stacked(snap: Snapshot, n_labs: int = 7) -> None:
     ax.set_ylabel("Tokens per week (trillions)")
     ax.set_ylim(0, float(ends.sum()) * 1.05)
     charts.week_axis(ax)
+    hover.stack(ax, stack, hover.trillions)
     leader = final.index[0]
     charts.publish(
         fig,
@@ -129,6 +130,20 @@ def price_and_usage(snap: Snapshot, n: int = 12) -> None:
         )
     )
     ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.35, -0.14), ncols=2)
+    hover.marks(
+        ax,
+        list(tokens / 2),
+        list(range(len(table))),
+        [
+            f"{r.name} · {r.tokens / T:.2f} T tokens in the final four weeks · "
+            + (
+                "price not recorded"
+                if np.isnan(r.blended_usd_per_mtok)
+                else f"${r.blended_usd_per_mtok:.2f} per million tokens"
+            )
+            for r in table.itertuples()
+        ],
+    )
     top = table.iloc[::-1]
     charts.publish(
         fig,

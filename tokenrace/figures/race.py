@@ -5,7 +5,7 @@ from __future__ import annotations
 import matplotlib.dates as mdates
 import pandas as pd
 
-from tokenrace import charts, claims, recut
+from tokenrace import charts, claims, hover, recut
 from tokenrace.figures.style import T, band_text, lab_country, sourced_points, weeks_text
 from tokenrace.snapshot import Snapshot
 
@@ -68,6 +68,7 @@ def race_total(snap: Snapshot) -> None:
     if band or not points.empty:
         ax.legend(loc="upper left", fontsize=10.5)
     charts.week_axis(ax)
+    hover.lines(ax, pd.DataFrame({"All models": total}), hover.trillions)
     first, last = total.iloc[0], total.iloc[-1]
     data = pd.DataFrame({"week": weeks_text(total.index), "tokens_trillions": total.values})
     if band:
@@ -139,6 +140,7 @@ def their_chart(snap: Snapshot) -> None:
     ax.set_ylabel("Tokens per week (trillions)")
     ax.set_ylim(0, None)
     charts.week_axis(ax)
+    hover.lines(ax, labs[pair], hover.trillions)
     end = {lab: float(labs[lab].iloc[-1]) for lab in pair}
     start = {lab: float(labs[lab].iloc[0]) for lab in pair}
     charts.publish(
@@ -204,6 +206,7 @@ def our_way(snap: Snapshot) -> None:
     ax.set_ylabel("Tokens per week (trillions)")
     ax.set_ylim(0, float(blocks.sum(axis=1).max()) * 1.05)
     charts.week_axis(ax)
+    hover.stack(ax, blocks, hover.trillions)
     share = ends / ends.sum() * 100
     charts.publish(
         fig,
@@ -291,6 +294,12 @@ def paid_vs_free(snap: Snapshot) -> None:
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
         ax.xaxis.set_major_locator(mdates.WeekdayLocator(byweekday=0, interval=4))
         ax.margins(x=0)
+        adjective = ADJECTIVE[code]
+        hover.stack(
+            ax,
+            pd.DataFrame({f"{adjective} models, paid": paid, f"{adjective} models, free": free}),
+            hover.trillions,
+        )
     if not table.empty:
         axes[0].legend(loc="upper left", fontsize=10.5)
     last = table.tail(claims.MONTH_WEEKS)
