@@ -18,7 +18,7 @@ It does these things, most of them when a build starts (Sphinx ``config-inited``
    ``git remote get-url origin`` and the branch from the current checkout, so a fork builds its
    own links. With no usable remote the book builds without repository and launch buttons and
    says so in the log; it never falls back to Jupyter Book's default URL.
-5. **Charts readers can hover, and link previews** (``book_pages.py``): every chart's SVG is
+6. **Charts readers can hover, and link previews** (``book_pages.py``): every chart's SVG is
    inlined into its page, with its titled data marks; every page gets Open Graph and Twitter-card
    tags whose image is a PNG of its headline chart; the landing page links the PDF edition when
    the build has one.
