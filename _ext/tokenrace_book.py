@@ -1,6 +1,6 @@
 """Local Sphinx extension of the book "The race".
 
-It does three things when a build starts (Sphinx ``config-inited``):
+It does these things when a build starts (Sphinx ``config-inited``):
 
 1. **Snapshot check.** Validates the snapshot in use (``$TOKENRACE_DATA`` or ``data/``) and stops
    the build with the validator's messages, before any notebook runs, if it breaks the contract.
@@ -15,6 +15,9 @@ It does three things when a build starts (Sphinx ``config-inited``):
    ``git remote get-url origin`` and the branch from the current checkout, so a fork builds its
    own links. With no usable remote the book builds without repository and launch buttons and
    says so in the log; it never falls back to Jupyter Book's default URL.
+5. **Live numbers in the prose.** The ``{eval}`` role shows the values recorded when each
+   notebook ran ahead, so the prose reads the same in the book and in JupyterLab
+   (``inline_eval.py``).
 """
 
 from __future__ import annotations
@@ -167,6 +170,7 @@ def _drop_duplicate_scripts(app, pagename, templatename, context, doctree) -> No
 def setup(app: Sphinx) -> dict:
     """Register the extension."""
     app.add_config_value("tokenrace_data_fingerprint", "", "env")
+    app.setup_extension("inline_eval")
     app.connect("config-inited", _on_config_inited, priority=900)
     app.connect("html-page-context", _drop_duplicate_scripts)
     # Only the documents Sphinx is about to read: a warm rebuild runs nothing.
