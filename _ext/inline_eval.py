@@ -93,7 +93,7 @@ def _recording_client():
             super().__init__(*args, **kwargs)
             self.last_code = None  # index of the last code cell passed
             self.values: list[tuple[int | None, str, dict]] = []
-            self.done: set[str] = set()
+            self.done: dict[str, dict] = {}  # expression -> its display data
 
         async def async_execute_cell(self, cell, cell_index, execution_count=None, **kw):
             if cell.cell_type == "markdown":
@@ -104,7 +104,7 @@ def _recording_client():
             return await super().async_execute_cell(cell, cell_index, execution_count, **kw)
 
         async def _evaluate(self, cell, cell_index: int) -> None:
-            wanted = [e for e in dict.fromkeys(expressions(cell.source)) if e not in self.done]
+            wanted = list(dict.fromkeys(expressions(cell.source)))
             if not wanted:
                 return
             named = {str(i): expression for i, expression in enumerate(wanted)}
@@ -122,8 +122,16 @@ def _recording_client():
                         f"Markdown cell {cell_index}: {{eval}}`{expression}` raised "
                         f"{result.get('ename', 'an error')}: {result.get('evalue', '')}"
                     )
+                if expression in self.done:
+                    # The book records one value per expression: it must mean one thing.
+                    if self.done[expression] != result.get("data"):
+                        raise ExpressionError(
+                            f"Markdown cell {cell_index}: {{eval}}`{expression}` shows another "
+                            "value than where it first appears; give each value its own name"
+                        )
+                    continue
                 self.values.append((self.last_code, expression, result))
-                self.done.add(expression)
+                self.done[expression] = result.get("data")
 
     return RecordingClient
 

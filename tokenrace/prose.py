@@ -24,6 +24,7 @@ from collections.abc import Mapping
 from typing import Any
 
 _EMPHASIS = re.compile(r"\*{1,2}([^*]+)\*{1,2}")
+_DOLLAR = re.compile(r"(?<!\\)\$")
 
 
 class Text(str):
@@ -37,7 +38,14 @@ class Text(str):
 
 
 class Markdown(str):
-    """A Markdown sentence for the prose (emphasis only), shown rendered in both places."""
+    """A Markdown sentence for the prose (emphasis only), shown rendered in both places.
+
+    A ``$`` is a dollar sign, never math: it is escaped (``\\$``), since JupyterLab's MyST
+    renderer would otherwise take the text between two dollar signs for inline math.
+    """
+
+    def __new__(cls, text: str = "") -> Markdown:
+        return super().__new__(cls, _DOLLAR.sub(r"\\$", text))
 
     def _repr_markdown_(self) -> str:
         return str(self)
@@ -51,7 +59,7 @@ class Markdown(str):
 
 def plain(markdown: str) -> str:
     """The text of a Markdown sentence without its emphasis marks (``**a** *b*`` -> ``a b``)."""
-    return _EMPHASIS.sub(r"\1", markdown)
+    return _EMPHASIS.sub(r"\1", markdown).replace("\\$", "$")
 
 
 def number(value: float | int | None, spec: str = ".1f", unit: str = "") -> Text:
