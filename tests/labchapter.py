@@ -81,6 +81,9 @@ FIRST_WITH_VALUE = f"""() => Array.from(({_CURRENT}).node.querySelectorAll(
     !!p.querySelector('.myst-RenderedExpression')
     || Array.from(p.querySelectorAll('span')).some(s => s.attributes.length === 0
                                                     && /\\d/.test(s.textContent)))"""
+#: The inline code of the Markdown cells (where an unevaluated expression would show).
+INLINE_CODE = f"""() => Array.from(({_CURRENT}).node.querySelectorAll(
+  '.jp-MarkdownCell .jp-InputArea > .myst code')).map(e => e.textContent)"""
 #: Everything a reader sees of the Markdown cells (headings, footnotes, paragraphs).
 MARKDOWN_TEXT = f"""() => Array.from(({_CURRENT}).node.querySelectorAll(
   '.jp-MarkdownCell .jp-InputArea > .myst')).map(e => e.innerText).join('\\n')"""
@@ -102,6 +105,7 @@ class ChapterRun:
     errors_shown: list[str] = field(default_factory=list)
     prose: list[str] = field(default_factory=list)
     markdown_text: str = ""
+    inline_code: list[str] = field(default_factory=list)
     page_errors: list[str] = field(default_factory=list)
     screenshot: Path | None = None
     edited_prose: list[str] | None = None
@@ -137,11 +141,14 @@ def run_chapter(
     chapter: str,
     screenshot: Path | None = None,
     edit: Callable[[object], None] | None = None,
+    chart_screenshot: Path | None = None,
 ) -> ChapterRun:
     """Open ``chapter`` in ``lab``, run all cells and read it (see the module docstring).
 
-    ``edit(page)`` runs after the first read; then all cells run again and the prose is read
-    into ``edited_prose``. The chapter's kernel is stopped and the workspace reset afterwards.
+    ``screenshot`` gets the first prose paragraph showing a value, ``chart_screenshot`` the
+    window scrolled to the first chart (or the top). ``edit(page)`` runs after the first read;
+    then all cells run again and the prose is read into ``edited_prose``. The chapter's kernel
+    is stopped and the workspace reset afterwards.
     """
     run = ChapterRun(chapter)
     context = browser.new_context(viewport={"width": 1280, "height": 900})
@@ -171,6 +178,7 @@ def run_chapter(
         run.errors_shown = [shown.nth(i).inner_text() for i in range(shown.count())]
         run.prose = [normal(text) for text in page.evaluate(PROSE)]
         run.markdown_text = page.evaluate(MARKDOWN_TEXT)
+        run.inline_code = page.evaluate(INLINE_CODE)
         first = page.evaluate(FIRST_WITH_VALUE)
         if screenshot is not None and first >= 0:
             paragraph = page.locator(".jp-MarkdownCell .jp-InputArea > .myst > p").nth(first)
@@ -179,6 +187,14 @@ def run_chapter(
             screenshot.parent.mkdir(parents=True, exist_ok=True)
             paragraph.screenshot(path=str(screenshot))
             run.screenshot = screenshot
+        if chart_screenshot is not None:
+            charts = page.locator(
+                ".jp-NotebookPanel .jp-RenderedSVG, .jp-NotebookPanel .jp-RenderedImage"
+            )
+            if charts.count():
+                charts.first.scroll_into_view_if_needed(timeout=30_000)
+            page.evaluate(TWO_FRAMES)
+            page.screenshot(path=str(chart_screenshot))
         if edit is not None:
             edit(page)
             page.evaluate(FORGET_EXPRESSIONS)  # so the wait below sees the new results
