@@ -84,6 +84,13 @@ FIRST_WITH_VALUE = f"""() => Array.from(({_CURRENT}).node.querySelectorAll(
 #: The inline code of the Markdown cells (where an unevaluated expression would show).
 INLINE_CODE = f"""() => Array.from(({_CURRENT}).node.querySelectorAll(
   '.jp-MarkdownCell .jp-InputArea > .myst code')).map(e => e.textContent)"""
+#: The text of the code cells' outputs (captions, the claims' lists, tables).
+OUTPUTS_TEXT = f"""() => Array.from(({_CURRENT}).node.querySelectorAll(
+  '.jp-OutputArea-output')).map(e => e.innerText).join('\n')"""
+#: Footnote references rendered as links to their footnote (jupyterlab-myst: "[n]", the
+#: footnote's text in a hover card).
+FOOTNOTE_LINKS = f"""() => ({_CURRENT}).node.querySelectorAll(
+  '.jp-MarkdownCell .jp-InputArea > .myst a[href^="#fn-"]').length"""
 #: Everything a reader sees of the Markdown cells (headings, footnotes, paragraphs).
 MARKDOWN_TEXT = f"""() => Array.from(({_CURRENT}).node.querySelectorAll(
   '.jp-MarkdownCell .jp-InputArea > .myst')).map(e => e.innerText).join('\\n')"""
@@ -106,6 +113,8 @@ class ChapterRun:
     prose: list[str] = field(default_factory=list)
     markdown_text: str = ""
     inline_code: list[str] = field(default_factory=list)
+    outputs_text: str = ""
+    footnote_links: int = 0
     page_errors: list[str] = field(default_factory=list)
     screenshot: Path | None = None
     edited_prose: list[str] | None = None
@@ -179,6 +188,8 @@ def run_chapter(
         run.prose = [normal(text) for text in page.evaluate(PROSE)]
         run.markdown_text = page.evaluate(MARKDOWN_TEXT)
         run.inline_code = page.evaluate(INLINE_CODE)
+        run.outputs_text = page.evaluate(OUTPUTS_TEXT)
+        run.footnote_links = page.evaluate(FOOTNOTE_LINKS)
         first = page.evaluate(FIRST_WITH_VALUE)
         if screenshot is not None and first >= 0:
             paragraph = page.locator(".jp-MarkdownCell .jp-InputArea > .myst > p").nth(first)

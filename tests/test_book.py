@@ -352,7 +352,7 @@ def test_a_prose_only_edit_with_a_new_value_reexecutes_that_chapter(
     must still run the notebook again, or the book would have no value to show."""
     src = _copy_with_cache(book, tmp_path / "src", remote=None)
     page = src / "chapters" / "fork.md"
-    sentence = "Always ask which denominator a share uses."
+    sentence = "denominator a share uses."
     source = page.read_text(encoding="utf-8")
     assert source.count(sentence) == 1
     added = sentence + " The split has {eval}`prose.number(len(split_all), 'd')` parts."

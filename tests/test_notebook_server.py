@@ -245,6 +245,14 @@ def test_no_raw_syntax_names_or_format_specs_in_jupyterlab(shipped, chapter: str
     leaks += [raw for raw in ("{", "}", "[^", "`") if raw in text]
     leaks += FORMAT_SPEC.findall(text)
     assert not leaks, f"{chapter}: a reader sees raw syntax or names: {leaks}"
+    # Footnotes render: each reference is a link to its footnote, none shows as "[^n]".
+    references = re.findall(r"\[\^\w+\](?!:)", source)
+    assert run.footnote_links == len(references), (
+        f"{chapter}: {run.footnote_links} footnote links for {len(references)} references"
+    )
+    # Captions and the claims' lists (Markdown outputs) neither: no role, no figure label.
+    raw = re.findall(r"\{[\w:-]+\}|\bfig-[\w-]+", run.outputs_text)
+    assert not raw, f"{chapter}: the outputs show raw roles or labels: {raw}"
 
 
 def test_first_numbered_paragraph_is_screenshotted(shipped) -> None:
