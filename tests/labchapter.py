@@ -86,7 +86,7 @@ INLINE_CODE = f"""() => Array.from(({_CURRENT}).node.querySelectorAll(
   '.jp-MarkdownCell .jp-InputArea > .myst code')).map(e => e.textContent)"""
 #: The text of the code cells' outputs (captions, the claims' lists, tables).
 OUTPUTS_TEXT = f"""() => Array.from(({_CURRENT}).node.querySelectorAll(
-  '.jp-OutputArea-output')).map(e => e.innerText).join('\n')"""
+  '.jp-OutputArea-output')).map(e => e.innerText).join('\\n')"""
 #: Footnote references rendered as links to their footnote (jupyterlab-myst: "[n]", the
 #: footnote's text in a hover card).
 FOOTNOTE_LINKS = f"""() => ({_CURRENT}).node.querySelectorAll(
