@@ -4,7 +4,9 @@ myst-nb executes notebooks one after another while Sphinx reads them. On a cold 
 one of the machine's cores idle for most of the build. This step runs just before Sphinx reads
 the documents it found outdated: it reads each of those notebooks the way myst-nb will, finds
 those the cache does not hold, executes them in a pool of worker processes (one per core), and
-stores the results in the same cache. Sphinx then reads each notebook from the cache.
+stores the results in the same cache. Sphinx then reads each notebook from the cache. While a
+notebook runs, the ``{eval}`` expressions of its prose are evaluated in its kernel and recorded
+with it (``inline_eval.py``).
 
 A notebook that fails here is not cached: myst-nb runs it again while reading and reports the
 error exactly as it would without this step (and ``raise_on_error`` stops the build).
@@ -22,6 +24,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import suppress
 from pathlib import Path
 
+import inline_eval
 from sphinx.application import Sphinx
 from sphinx.util import logging
 
@@ -29,16 +32,9 @@ LOG = logging.getLogger(__name__)
 
 
 def _execute(path: str, notebook, timeout: int) -> tuple[str, object, float, str | None]:
-    """Worker: execute one notebook in its own folder; returns (path, notebook, seconds, error)."""
-    from jupyter_cache.executors.utils import single_nb_execution
-
-    result = single_nb_execution(
-        notebook,
-        cwd=str(Path(path).parent),
-        allow_errors=False,
-        timeout=timeout,
-        meta_override=True,
-    )
+    """Worker: execute one notebook in its own folder, recording the values of its prose's
+    ``{eval}`` expressions (``inline_eval.py``); returns (path, notebook, seconds, error)."""
+    result = inline_eval.execute(notebook, cwd=str(Path(path).parent), timeout=timeout)
     error = None if result.err is None else f"{type(result.err).__name__}: {result.err}"
     return path, notebook, result.time, error
 
@@ -54,7 +50,8 @@ def _warm_evidence() -> float:
 
 
 def _pending(app: Sphinx, docnames: list[str]) -> list[tuple[str, object, dict | None]]:
-    """Notebooks among ``docnames`` that the execution cache does not hold yet."""
+    """Notebooks among ``docnames`` that the execution cache does not hold yet, or holds without
+    the value of an ``{eval}`` expression of their prose (a Markdown-only edit)."""
     from jupyter_cache import get_cache
     from myst_nb.core.read import create_nb_reader
 
@@ -71,8 +68,9 @@ def _pending(app: Sphinx, docnames: list[str]) -> list[tuple[str, object, dict |
             continue
         notebook = reader.read(content)
         with suppress(KeyError):
-            cache.match_cache_notebook(notebook)
-            continue
+            record = cache.match_cache_notebook(notebook)
+            if inline_eval.covers(cache.get_cache_bundle(record.pk).nb, notebook):
+                continue
         pending.append((path, notebook, reader.read_fmt))
     return pending
 

@@ -22,6 +22,9 @@ It does these things, most of them when a build starts (Sphinx ``config-inited``
    inlined into its page, with its titled data marks; every page gets Open Graph and Twitter-card
    tags whose image is a PNG of its headline chart; the landing page links the PDF edition when
    the build has one.
+7. **Live numbers in the prose.** The ``{eval}`` role shows the values recorded when each
+   notebook ran ahead, so the prose reads the same in the book and in JupyterLab
+   (``inline_eval.py``).
 """
 
 from __future__ import annotations
@@ -199,6 +202,7 @@ def _drop_duplicate_scripts(app, pagename, templatename, context, doctree) -> No
 def setup(app: Sphinx) -> dict:
     """Register the extension."""
     app.add_config_value("tokenrace_data_fingerprint", "", "env")
+    app.setup_extension("inline_eval")
     app.connect("config-inited", _on_config_inited, priority=900)
     app.connect("html-page-context", _drop_duplicate_scripts)
     # Only the documents Sphinx is about to read: a warm rebuild runs nothing.

@@ -319,3 +319,23 @@ def test_too_short_or_missing_snapshot_stops_the_build_with_one_message(
     assert "1 problem(s) with the data contract" in built.log and message in built.log
     assert "Executing notebook" not in built.log and "notebook(s) ahead" not in built.log
     assert "Traceback" not in built.log and "Exception occurred" not in built.log
+
+
+def test_a_prose_only_edit_with_a_new_value_reexecutes_that_chapter(
+    book: Build, tmp_path: Path
+) -> None:
+    """jupyter-cache hashes code cells only: a Markdown edit that adds an ``{eval}`` expression
+    must still run the notebook again, or the book would have no value to show."""
+    src = _copy_with_cache(book, tmp_path / "src", remote=None)
+    page = src / "chapters" / "fork.md"
+    sentence = "denominator a share uses."
+    source = page.read_text(encoding="utf-8")
+    assert source.count(sentence) == 1
+    added = sentence + " The split has {eval}`prose.number(len(split_all), 'd')` parts."
+    page.write_text(source.replace(sentence, added), encoding="utf-8")
+    built = build_book(src)
+    assert built.returncode == 0, built.log[-3000:]
+    assert executed(built) == {"fork"}, built.log[-3000:]
+    assert "Always ask which denominator a share uses. The split has 3 parts." in text(
+        built, "chapters/fork"
+    )

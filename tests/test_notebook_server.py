@@ -11,44 +11,46 @@ runtime and config folders are throwaway folders too.
 It then starts a real JupyterLab server on 127.0.0.1 (free port, generated token, no browser) and,
 in headless Chromium, opens every notebook chapter of ``_toc.yml`` at the URL path its Binder
 launch button targets (``/lab/tree/<path>``), checks a notebook panel opened (not the text
-editor), runs all cells and checks every code cell ran without an error. A screenshot of each
-chapter goes to ``_build/screenshots/lab-<name>.png``.
+editor), runs all cells and checks every code cell ran without an error (``labchapter.py``).
+
+Then the prose, as a reader of the notebook sees it: after Run All, every prose paragraph of each
+chapter must read exactly as the same paragraph of the built book (numbers included: they are
+``{eval}`` values, evaluated by jupyterlab-myst in the live kernel), with no raw role syntax,
+format spec, expression or label in sight. On another snapshot (``$TOKENRACE_DATA`` pointing at
+``tests/fixtures/contradicting``, a second server) the numbers change, alike in JupyterLab and in
+a book built on that snapshot; and editing a cell, then running all again, changes the prose.
+
+Each chapter runs once per snapshot. Screenshots go to ``_build/screenshots/``:
+``lab-<name>.png`` (scrolled to the first chart) and ``lab-<name>-prose.png`` (the first prose
+paragraph that shows a value).
 """
 
 from __future__ import annotations
 
 import json
 import os
-import secrets
+import re
 import shutil
-import signal
-import socket
-import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from labchapter import cell_sources, normal, run_chapter, set_cell_source
+from labserver import Lab, binder_env, run_postbuild, start_lab, throwaway_app_dir
 
-from bookbuild import is_notebook, source_of, toc_files
+from bookbuild import Build, build_book, copy_tree, is_notebook, source_of, toc_files
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "_ext"))
+from inline_eval import expressions
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 SCREENSHOTS = ROOT / "_build" / "screenshots"
-#: What Binder would not have in the repository checkout (and what the tests must not touch).
-COPY_SKIP = {".venv", "_build", ".git", ".pytest_cache", ".ruff_cache", "__pycache__", "tests"}
 DOCMANAGER = "@jupyterlab/docmanager-extension:plugin"
 JUPYTEXT_FACTORY = "Jupytext Notebook"
-#: Bounds of every wait, in seconds (generous: a cold kernel on a busy 2-core machine is slow).
-SERVER_START = 90
-LAB_LOAD = 120
-RUN_ALL = 300
 
 
 # -- which chapters are notebooks (from _toc.yml, never a fixed list) ---------------------------
@@ -69,169 +71,17 @@ def screenshot_name(chapter: str) -> str:
 CHAPTERS = notebook_chapters(ROOT)
 
 
-# -- the server ----------------------------------------------------------------------------------
-
-
-@dataclass
-class Lab:
-    """A running JupyterLab server."""
-
-    url: str
-    token: str
-    root: Path
-    app_dir: Path
-    log: Path
-    process: subprocess.Popen
-
-    def api(self, path: str, method: str = "GET") -> object:
-        """JSON of a server REST call (``path`` starts with '/')."""
-        request = urllib.request.Request(
-            f"{self.url}{path}",
-            method=method,
-            headers={"Authorization": f"token {self.token}"},
-        )
-        with urllib.request.urlopen(request, timeout=30) as response:
-            body = response.read()
-        return json.loads(body) if body else None
-
-    def log_tail(self, chars: int = 4000) -> str:
-        return self.log.read_text(encoding="utf-8", errors="replace")[-chars:]
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def throwaway_app_dir(dest: Path) -> Path:
-    """A JupyterLab application folder whose assets link to the venv's (no settings yet)."""
-    from jupyterlab.commands import get_app_dir
-
-    real = Path(get_app_dir())
-    dest.mkdir(parents=True)
-    for name in ("static", "schemas", "themes"):
-        if (real / name).exists():
-            (dest / name).symlink_to(real / name, target_is_directory=True)
-    return dest
-
-
-def binder_env(tmp: Path, app_dir: Path, repo: Path) -> dict[str, str]:
-    """Environment of postBuild and the server: the venv first, all Jupyter folders throwaway."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "TOKENRACE_"))}
-    folders = {
-        "JUPYTERLAB_DIR": app_dir,
-        "JUPYTERLAB_SETTINGS_DIR": tmp / "user-settings",
-        "JUPYTERLAB_WORKSPACES_DIR": tmp / "workspaces",
-        "JUPYTER_CONFIG_DIR": tmp / "config",
-        "JUPYTER_DATA_DIR": tmp / "data",
-        "JUPYTER_RUNTIME_DIR": tmp / "runtime",
-        "IPYTHONDIR": tmp / "ipython",
-    }
-    for name, folder in folders.items():
-        folder.mkdir(parents=True, exist_ok=True)
-        env[name] = str(folder)
-    # Test-only user setting: no "get notified about Jupyter news?" toast over the notebook.
-    notification = tmp / "user-settings" / "@jupyterlab" / "apputils-extension"
-    notification.mkdir(parents=True, exist_ok=True)
-    (notification / "notification.jupyterlab-settings").write_text(
-        json.dumps({"fetchNews": "false", "checkForUpdates": False}), encoding="utf-8"
-    )
-    env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
-    # The kernel imports the copy's own tokenrace (and so reads the copy's data/), as on Binder,
-    # where requirements.txt installs the checkout itself with `-e .`.
-    env["PYTHONPATH"] = str(repo)
-    return env
-
-
-def run_postbuild(repo: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
-    """Run ``./postBuild`` in the repository the way repo2docker does."""
-    return subprocess.run(
-        ["./postBuild"], cwd=repo, env=env, capture_output=True, text=True, timeout=120
-    )
-
-
-def wait_until_ready(lab: Lab) -> None:
-    deadline = time.monotonic() + SERVER_START
-    while time.monotonic() < deadline:
-        if lab.process.poll() is not None:
-            raise RuntimeError(f"JupyterLab exited with {lab.process.returncode}")
-        try:
-            lab.api("/api/status")
-            return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            time.sleep(0.25)
-    raise TimeoutError(f"JupyterLab not ready after {SERVER_START} s")
-
-
-def stop(process: subprocess.Popen) -> None:
-    """Terminate the server (it shuts its kernels down), then kill its process group if stuck."""
-    if process.poll() is not None:
-        return
-    process.terminate()
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)  # the group this test started the server in
-        process.wait(timeout=30)
+# -- the server ---------------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     """JupyterLab serving a copy of the repository, set up the way Binder sets it up."""
-    tmp = tmp_path_factory.mktemp("lab")
-    repo = tmp / "repo"
-    shutil.copytree(ROOT, repo, ignore=lambda _dir, names: [n for n in names if n in COPY_SKIP])
-    app_dir = throwaway_app_dir(tmp / "lab-app")
-    env = binder_env(tmp, app_dir, repo)
-    done = run_postbuild(repo, env)
-    assert done.returncode == 0, f"postBuild failed:\n{done.stdout}\n{done.stderr}"
-
-    log = tmp / "jupyterlab.log"
-    token = secrets.token_hex(24)
-    for _attempt in range(3):  # a free port can be taken between choosing and binding it
-        port = free_port()
-        command = [
-            str(BIN / "jupyter"),
-            "lab",
-            "--no-browser",
-            "--ServerApp.ip=127.0.0.1",
-            f"--ServerApp.port={port}",
-            "--ServerApp.port_retries=0",
-            f"--IdentityProvider.token={token}",
-            f"--ServerApp.root_dir={repo}",
-            "--LabApp.expose_app_in_browser=True",  # window.jupyterapp, to run commands
-            "--LabApp.news_url=None",
-            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-            "--LabApp.extension_manager=readonly",
-        ]
-        if os.geteuid() == 0:
-            command.append("--allow-root")
-        with log.open("ab") as sink:
-            process = subprocess.Popen(
-                command,
-                cwd=repo,
-                env=env,
-                stdout=sink,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        server = Lab(f"http://127.0.0.1:{port}", token, repo, app_dir, log, process)
-        try:
-            wait_until_ready(server)
-            break
-        except RuntimeError:
-            if "address already in use" not in server.log_tail().lower():
-                pytest.fail(f"JupyterLab did not start:\n{server.log_tail()}")
-        except TimeoutError:
-            stop(process)
-            pytest.fail(f"JupyterLab did not start in {SERVER_START} s:\n{server.log_tail()}")
-    else:
-        pytest.fail(f"JupyterLab found no free port:\n{server.log_tail()}")
     try:
-        yield server
-    finally:
-        stop(process)
+        with start_lab(tmp_path_factory.mktemp("lab")) as server:
+            yield server
+    except RuntimeError as error:
+        pytest.fail(str(error))
 
 
 # -- postBuild on its own ------------------------------------------------------------------------
@@ -298,105 +148,174 @@ def test_toc_has_notebook_chapters() -> None:
     assert CHAPTERS, "no notebook chapter found in _toc.yml"
 
 
-_CURRENT = "window.jupyterapp && window.jupyterapp.shell.currentWidget"
-_OPENED = f"""path => {{
-  const w = {_CURRENT};
-  return !!(w && w.context && w.context.path === path && w.content && w.content.widgets
-            && w.sessionContext);
-}}"""
-_KERNEL_IDLE = f"""() => {{
-  const s = ({_CURRENT}).sessionContext.session;
-  return !!(s && s.kernel && s.kernel.status === 'idle');
-}}"""
-_RUN_DONE = f"""() => {{
-  const w = {_CURRENT};
-  const kernel = w.sessionContext.session && w.sessionContext.session.kernel;
-  if (!kernel || kernel.status !== 'idle' || w.sessionContext.pendingInput) return false;
-  const cells = w.content.widgets.filter(c => c.model.type === 'code');
-  const failed = cells.some(c => c.model.outputs.toJSON().some(o => o.output_type === 'error'));
-  return failed || cells.every(c => c.model.executionCount !== null);
-}}"""
-_TWO_FRAMES = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
-_REPORT = f"""() => {{
-  const w = {_CURRENT};
-  return w.content.widgets.filter(c => c.model.type === 'code').map((c, i) => ({{
-    index: i,
-    count: c.model.executionCount,
-    source: c.model.sharedModel.getSource().slice(0, 120),
-    errors: c.model.outputs.toJSON().filter(o => o.output_type === 'error')
-               .map(o => `${{o.ename}}: ${{o.evalue}}`),
-  }}));
-}}"""
+@pytest.fixture(scope="module")
+def shipped(lab: Lab, browser):
+    """Each chapter run once in JupyterLab on the shipped data (``runs(chapter)``), with a
+    screenshot of its first paragraph with a number under ``_build/screenshots/``."""
+    done = {}
+
+    def runs(chapter: str):
+        if chapter not in done:
+            name = screenshot_name(chapter)
+            done[chapter] = run_chapter(
+                lab,
+                browser,
+                chapter,
+                screenshot=SCREENSHOTS / f"lab-{name}-prose.png",
+                chart_screenshot=SCREENSHOTS / f"lab-{name}.png",
+            )
+        return done[chapter]
+
+    return runs
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
-def test_chapter_opens_as_a_notebook_and_runs(lab: Lab, browser, chapter: str) -> None:
+def test_chapter_opens_as_a_notebook_and_runs(shipped, chapter: str) -> None:
     """Open the launch button's URL path, run all cells, expect no error anywhere."""
-    url = f"{lab.url}/lab/tree/{chapter}?token={lab.token}"
-    from playwright.sync_api import expect
+    run = shipped(chapter)
+    assert not run.opened_in_editor, (
+        f"{chapter} opened in the text editor, not as a notebook: is postBuild's "
+        "defaultViewers override in place?"
+    )
+    failed = [cell for cell in run.cells if cell["errors"]]
+    assert not failed, f"{chapter}: cells raised: {json.dumps(failed, indent=1)}"
+    not_run = [cell["index"] for cell in run.cells if cell["count"] is None]
+    assert not not_run, f"{chapter}: code cells not run: {not_run}"
+    assert not run.errors_shown, f"{chapter}: error output shown: {run.errors_shown[0]}"
+    assert run.prose, f"{chapter}: no prose paragraph found in the rendered Markdown cells"
 
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page_errors: list[str] = []
-    page.on("pageerror", lambda error: page_errors.append(str(error)))
+
+# -- the prose: live numbers, as in the book ---------------------------------------------------
+
+FIXTURES = ROOT / "tests" / "fixtures"
+CONTRADICTING = FIXTURES / "contradicting"
+#: A format spec left in the text (``:.1f``, ``:,.0f``, ``:.0%``).
+FORMAT_SPEC = re.compile(r":[,_]?\.\d+[fe%]")
+
+
+def book_prose(build: Build, chapter: str) -> list[str]:
+    """The prose paragraphs of ``chapter``'s page in the built book, as text, in order: the
+    paragraphs of its Markdown, not of cell outputs, figures or footnotes; footnote markers out."""
+    from bs4 import BeautifulSoup
+
+    page = BeautifulSoup(build.page(str(Path(chapter).with_suffix(""))), "html.parser")
+    body = page.select_one("main article") or page.select_one("main")
+    found = []
+    for paragraph in body.find_all("p"):
+        if paragraph.find_parent(["figure", "aside", "nav", "footer", "table"]):
+            continue
+        if paragraph.find_parent(class_=re.compile(r"^(cell|footnote|admonition)")):
+            continue
+        for marker in paragraph.select("a.footnote-reference"):
+            marker.decompose()
+        found.append(normal(paragraph.get_text()))
+    return found
+
+
+def numbers(paragraphs: list[str]) -> list[str]:
+    return re.findall(r"\d[\d,.]*\d|\d", " ".join(paragraphs))
+
+
+def _differences(lab: list[str], book: list[str]) -> str:
+    import difflib
+
+    return "\n".join(difflib.unified_diff(book, lab, "book", "JupyterLab", lineterm="", n=0))
+
+
+@pytest.mark.book
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_prose_in_jupyterlab_reads_as_in_the_book(shipped, book: Build, chapter: str) -> None:
+    """After Run All, every prose paragraph shows the book's text, numbers included."""
+    run = shipped(chapter)
+    expected = book_prose(book, chapter)
+    assert numbers(expected), f"{chapter}: the book's prose has no number to compare"
+    assert run.prose == expected, f"{chapter}:\n{_differences(run.prose, expected)}"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_no_raw_syntax_names_or_format_specs_in_jupyterlab(shipped, chapter: str) -> None:
+    run = shipped(chapter)
+    text = run.markdown_text
+    assert text.strip(), f"{chapter}: no rendered Markdown"
+    source = (ROOT / chapter).read_text(encoding="utf-8")
+    shown = set(expressions(source))
+    names = {n for n in shown if re.search(r"[._]", n)} | set(re.findall(r"<([\w-]+)>`", source))
+    leaks = [name for name in sorted(names) if name in text]
+    leaks += [code for code in run.inline_code if code in shown]
+    leaks += [raw for raw in ("{", "}", "[^", "`") if raw in text]
+    leaks += FORMAT_SPEC.findall(text)
+    assert not leaks, f"{chapter}: a reader sees raw syntax or names: {leaks}"
+    # Footnotes render: each reference is a link to its footnote, none shows as "[^n]".
+    references = re.findall(r"\[\^\w+\](?!:)", source)
+    assert run.footnote_links == len(references), (
+        f"{chapter}: {run.footnote_links} footnote links for {len(references)} references"
+    )
+    # Captions and the claims' lists (Markdown outputs) neither: no role, no figure label.
+    raw = re.findall(r"\{[\w:-]+\}|\bfig-[\w-]+", run.outputs_text)
+    assert not raw, f"{chapter}: the outputs show raw roles or labels: {raw}"
+
+
+def test_first_numbered_paragraph_is_screenshotted(shipped) -> None:
+    for chapter in CHAPTERS:
+        run = shipped(chapter)
+        assert run.screenshot and run.screenshot.stat().st_size > 2000, chapter
+
+
+@pytest.fixture(scope="module")
+def contradicting_book(book: Build, tmp_path_factory: pytest.TempPathFactory) -> Build:
+    """The book built on tests/fixtures/contradicting (``$TOKENRACE_DATA``)."""
+    src = copy_tree(tmp_path_factory.mktemp("contra-book") / "src", remote=None)
+    shutil.copytree(book.src / "_build" / ".jupyter_cache", src / "_build" / ".jupyter_cache")
+    built = build_book(src, data=CONTRADICTING)
+    assert built.returncode == 0, built.log[-3000:]
+    return built
+
+
+@pytest.fixture(scope="module")
+def contradicting_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    """A second JupyterLab whose kernels read tests/fixtures/contradicting."""
     try:
-        page.goto(url, wait_until="domcontentloaded", timeout=LAB_LOAD * 1000)
-        # Wait for whichever document opens: a notebook (expected) or the text editor.
-        page.wait_for_selector(
-            ".jp-NotebookPanel, .jp-FileEditor", state="visible", timeout=LAB_LOAD * 1000
-        )
-        editors = page.locator(".jp-FileEditor").count()
-        assert editors == 0, (
-            f"{chapter} opened in the text editor, not as a notebook: is postBuild's "
-            "defaultViewers override in place?"
-        )
-        try:
-            page.wait_for_function(_OPENED, arg=chapter, timeout=LAB_LOAD * 1000)
-        except Exception as error:
-            raise AssertionError(
-                f"{chapter}: the current widget is not its notebook; page errors: {page_errors}"
-            ) from error
+        with start_lab(tmp_path_factory.mktemp("lab-contra"), data=CONTRADICTING) as server:
+            yield server
+    except RuntimeError as error:
+        pytest.fail(str(error))
 
-        page.wait_for_function(_KERNEL_IDLE, timeout=LAB_LOAD * 1000, polling=250)
-        page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
-        try:
-            page.wait_for_function(_RUN_DONE, timeout=RUN_ALL * 1000, polling=250)
-        except Exception as error:
-            raise AssertionError(
-                f"{chapter}: cells still running after {RUN_ALL} s: {page.evaluate(_REPORT)}"
-            ) from error
 
-        cells = page.evaluate(_REPORT)
-        failed = [cell for cell in cells if cell["errors"]]
-        assert not failed, f"{chapter}: cells raised: {json.dumps(failed, indent=1)}"
-        not_run = [cell["index"] for cell in cells if cell["count"] is None]
-        assert not not_run, f"{chapter}: code cells not run: {not_run}"
-        # JupyterLab renders an error with the stderr MIME type, so look for the traceback too.
-        shown = page.locator(
-            '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.error"], '
-            '.jp-RenderedText[data-mime-type="application/vnd.jupyter.error"], '
-            '.jp-OutputArea-output:has-text("Traceback (most recent call last)")'
-        )
-        assert shown.count() == 0, f"{chapter}: error output shown: {shown.first.inner_text()}"
+@pytest.mark.book
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_other_data_changes_the_prose_alike_in_jupyterlab_and_the_book(
+    shipped, contradicting_lab: Lab, contradicting_book: Build, browser, chapter: str
+) -> None:
+    run = run_chapter(contradicting_lab, browser, chapter)
+    failed = [cell for cell in run.cells if cell["errors"]]
+    assert not failed, f"{chapter}: cells raised on other data: {json.dumps(failed, indent=1)}"
+    expected = book_prose(contradicting_book, chapter)
+    assert run.prose == expected, f"{chapter}:\n{_differences(run.prose, expected)}"
+    assert numbers(run.prose) != numbers(shipped(chapter).prose), (
+        f"{chapter}: the prose numbers did not change with the data"
+    )
 
-        # The screenshot shows the first chart if there is one, else the top of the notebook.
-        charts = page.locator(
-            ".jp-NotebookPanel .jp-RenderedSVG, .jp-NotebookPanel .jp-RenderedImage"
-        )
-        if charts.count():
-            charts.first.scroll_into_view_if_needed(timeout=30_000)
-            expect(charts.first).to_be_in_viewport(timeout=30_000)
-        # Cells use CSS content-visibility: let the browser paint the scrolled-to cells.
-        page.evaluate(_TWO_FRAMES)
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / f"lab-{screenshot_name(chapter)}.png"))
-    finally:
-        context.close()
-        # Stop this chapter's kernel (the next chapter gets the CPU to itself) and forget the
-        # layout, so the next chapter starts from an empty workspace as a fresh Binder session.
-        for session in lab.api("/api/sessions") or []:
-            lab.api(f"/api/sessions/{session['id']}", method="DELETE")
-        try:
-            lab.api("/lab/api/workspaces/default", method="DELETE")
-        except urllib.error.HTTPError:
-            pass
+
+def test_editing_a_cell_and_rerunning_updates_the_prose(lab: Lab, browser) -> None:
+    """A reader points the data chapter's loading cell at another snapshot and runs all again."""
+    chapter = "chapters/data.md"
+    loading = "snapshot = tokenrace.load_snapshot()"
+
+    def edit(page) -> None:
+        sources = cell_sources(page)
+        index = next(i for i, s in enumerate(sources) if loading in s)
+        other = f"snapshot = tokenrace.load_snapshot({str(CONTRADICTING)!r})"
+        set_cell_source(page, index, sources[index].replace(loading, other))
+
+    run = run_chapter(lab, browser, chapter, edit=edit)
+    assert run.edited_prose is not None and run.edited_prose != run.prose
+    from tokenrace import data_chapter, load_snapshot
+
+    cover = data_chapter.coverage(load_snapshot(CONTRADICTING))
+    edited = " ".join(run.edited_prose)
+    expected = (
+        f"The snapshot runs from the week of {cover['first_week']} to the week of "
+        f"{cover['last_week']}: {cover['weeks']} weeks, {cover['models']} listed models from "
+        f"{cover['labs']} labs"
+    )
+    assert expected in edited, edited

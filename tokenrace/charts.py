@@ -199,6 +199,11 @@ def one_week_note(fig: Figure, weeks: int) -> str:
     )
 
 
+def title_of(fig: Figure) -> str:
+    """The chart's title on one line (what the prose's references to the figure call it)."""
+    return " ".join(fig.get_suptitle().split())
+
+
 def in_book_build() -> bool:
     """True while the book build executes the notebooks."""
     return os.environ.get(BOOK_BUILD_ENV) == "1"
@@ -231,7 +236,7 @@ def publish(
     full_caption = f"{caption} {source_line(snap)}."
     if not in_book_build():
         display(SVG(svg))
-        display(Markdown(f"**Figure ({name}).** {full_caption}"))
+        display(Markdown(f"**Figure: {title_of(fig)}.** {full_caption}"))
         return
     links = ""
     if data is not None:

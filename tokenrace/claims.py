@@ -249,6 +249,26 @@ def report(snap: Snapshot, chapter: str | None = None):
     return Markdown(markdown_list(results, found, link=chapter is None))
 
 
+def said(snap: Snapshot, chapter: str | None = None):
+    """The claims' words for the prose, as :class:`tokenrace.prose.Values`: one namespace per
+    claim (id with ``_`` for ``-``) holding ``verdict`` ("holds" or not, on the committed data),
+    ``level`` (the evidence level) and ``why``, e.g. ``{eval}`said.volume_growth.level```."""
+    from tokenrace import evidence
+    from tokenrace.prose import Values
+
+    found = evidence.load(snap)
+    return Values(
+        {
+            r.id.replace("-", "_"): Values(
+                verdict=r.verdict,
+                level=found["claims"][r.id]["level"],
+                why=found["claims"][r.id]["why"],
+            )
+            for r in evaluate(snap, chapter)
+        }
+    )
+
+
 #: Chapter document of each chapter key (for links from the claims page).
 CHAPTER_DOCS = {
     "race": "The race",
