@@ -140,7 +140,8 @@ def test_publish_workflow_deploys_the_book_with_githubs_pages_actions() -> None:
     ):
         assert action in uses
     build, deploy = workflow["jobs"]["build"], workflow["jobs"]["deploy"]
-    assert any(s.get("run") == "make book" for s in build["steps"])
+    assert any(s.get("run") == "make pdf" for s in build["steps"])  # the site, PDF linked
+    assert build["container"].startswith("python:3.11-bookworm")  # Debian's chromium prints it
     upload = next(s for s in build["steps"] if "upload-pages-artifact" in s.get("uses", ""))
     assert upload["with"]["path"] == "_build/html"
     assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
