@@ -185,7 +185,12 @@ def execute(notebook, cwd: str, timeout: int | None, allow_errors: bool = False)
 # --- the role -----------------------------------------------------------------------------------
 
 
+#: The HTML class of the ``<span>`` around each value the ``eval`` role shows.
+VALUE_CLASS = "eval-value"
+
+
 def _role_class():
+    from docutils import nodes
     from myst_nb.core.variables import RetrievalError, VariableOutput, render_variable_outputs
     from myst_nb.ext.eval import EvalRoleAny, eval_warning
 
@@ -200,10 +205,12 @@ def _role_class():
                 return [], [eval_warning(str(exc), self.document, self.line)]
             for output in outputs:
                 output.metadata["strip_text_quotes"] = True
-            nodes = render_variable_outputs(
+            rendered = render_variable_outputs(
                 outputs, self.document, self.line, self.source, inline=True
             )
-            return nodes, []
+            # One wrapper per value (class "eval-value"), so a reader's tools and the tests can
+            # find every computed value on the page, Markdown ones included.
+            return [nodes.inline("", "", *rendered, classes=[VALUE_CLASS])], []
 
         def _recorded(self) -> list:
             if "nb_renderer" not in self.document:

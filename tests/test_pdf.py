@@ -90,7 +90,7 @@ def test_pdf_holds_every_chapters_glued_numbers_in_order(book: Build, edition: E
     for page in PAGES:
         if not is_notebook(source_of(ROOT, page)):
             continue
-        glued = [s.get_text() for s in html_of(book, page).select("main span.pasted-text")]
+        glued = [s.get_text() for s in html_of(book, page).select("main span.eval-value")]
         assert glued, f"{page}: no glued values in the HTML"
         lost = in_order(edition.text, glued)
         if lost:
