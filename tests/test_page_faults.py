@@ -27,3 +27,12 @@ def test_tables_have_one_header_row_without_empty_rows(book: Build, page: str) -
         assert len(rows) == 1, f"{page}: a table has {len(rows)} header rows"
         cells = [c.get_text(strip=True) for c in rows[0].find_all(["th", "td"])]
         assert any(cells[1:]), f"{page}: a header row with no column names"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_footnotes_are_numbered_in_reading_order(book: Build, page: str) -> None:
+    soup = BeautifulSoup(book.page(page), "html.parser")
+    main = soup.find("main")
+    numbers = [int(a.get_text(strip=True).strip("[]")) for a in main.select("a.footnote-reference")]
+    first_seen = list(dict.fromkeys(numbers))
+    assert first_seen == sorted(first_seen), f"{page}: footnotes read {first_seen}"
