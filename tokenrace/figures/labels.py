@@ -85,13 +85,23 @@ def leader(
 
 
 def crosses(line: tuple[tuple[float, float], tuple[float, float]], box: Bbox) -> bool:
-    """True when the line passes through ``box`` (sampled every pixel or so)."""
+    """True when the line segment passes through the inside of ``box`` (Liang-Barsky clipping)."""
     (x0, y0), (x1, y1) = line
-    steps = max(2, int(math.hypot(x1 - x0, y1 - y0)))
-    return any(
-        box.contains(x0 + (x1 - x0) * t / steps, y0 + (y1 - y0) * t / steps)
-        for t in range(1, steps)
-    )
+    dx, dy = x1 - x0, y1 - y0
+    low, high = 0.0, 1.0
+    for p, q in ((-dx, x0 - box.x0), (dx, box.x1 - x0), (-dy, y0 - box.y0), (dy, box.y1 - y0)):
+        if p == 0:
+            if q <= 0:
+                return False
+            continue
+        t = q / p
+        if p < 0:
+            low = max(low, t)
+        else:
+            high = min(high, t)
+        if low >= high:
+            return False
+    return True
 
 
 def passes_over(line, disc: tuple[float, float, float], own: tuple[float, float]) -> bool:
@@ -132,15 +142,26 @@ Candidate = tuple[tuple[float, float], str, str, Bbox]  # offset (points), ha, v
 
 
 def _candidates(ax: Axes, label: Label, renderer, fontsize: float) -> list[Candidate]:
-    """Every position tried for ``label``, nearest first, with the box its text would fill."""
+    """Every position tried for ``label``, nearest first, with the box its text would fill.
+
+    The text is measured once; each position's box is that size, aligned at the position.
+    """
+    note = _annotate(ax, label, (0.0, 0.0), "left", "bottom", fontsize)
+    size = text_box(note, renderer)
+    note.remove()
+    width, height = size.width, size.height
+    px, py = ax.transData.transform((label.x, label.y))
+    scale = ax.figure.dpi / 72.0
+    shift_x = {"left": 0.0, "center": width / 2, "right": width}
+    shift_y = {"bottom": 0.0, "center": height / 2, "top": height}
     found = []
     for ring in RINGS:
         for angle in ANGLES:
             ha, va = _alignment(angle)
             offset = (ring * math.cos(math.radians(angle)), ring * math.sin(math.radians(angle)))
-            note = _annotate(ax, label, offset, ha, va, fontsize)
-            found.append((offset, ha, va, text_box(note, renderer)))
-            note.remove()
+            x0 = px + offset[0] * scale - shift_x[ha]
+            y0 = py + offset[1] * scale - shift_y[va]
+            found.append((offset, ha, va, Bbox.from_bounds(x0, y0, width, height)))
     return found
 
 
