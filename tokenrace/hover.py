@@ -16,8 +16,10 @@ import base64
 import html
 import re
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # the build extension imports this module: pandas is not loaded for it
+    import pandas as pd
 
 #: Prefix of the ``gid`` of the hover marks' collections in a figure's SVG.
 GID = "hover-"
