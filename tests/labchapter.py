@@ -48,7 +48,12 @@ PROSE_DONE = f"""() => {{
   const cells = w.content.widgets.filter(c => c.model.type === 'markdown');
   const waiting = cells.filter(c => c.model.sharedModel.getSource().includes('{{eval}}')
     && !((c.model.getMetadata('user_expressions') || []).length));
-  return waiting.length === 0 && !w.node.innerText.includes('Unexecuted inline expression');
+  // A rich value (Markdown) is drawn by a renderer of its own, after its result arrives:
+  // wait until every one of them shows its text.
+  const rich = Array.from(w.node.querySelectorAll('.jp-MarkdownCell .myst-RenderedExpression'));
+  const drawn = rich.every(e => e.textContent.trim().length > 0);
+  return waiting.length === 0 && drawn
+    && !w.node.innerText.includes('Unexecuted inline expression');
 }}"""
 FORGET_EXPRESSIONS = f"""() => ({_CURRENT}).content.widgets
   .filter(c => c.model.type === 'markdown')
