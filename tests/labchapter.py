@@ -48,11 +48,17 @@ PROSE_DONE = f"""() => {{
   const cells = w.content.widgets.filter(c => c.model.type === 'markdown');
   const waiting = cells.filter(c => c.model.sharedModel.getSource().includes('{{eval}}')
     && !((c.model.getMetadata('user_expressions') || []).length));
-  // A rich value (Markdown) is drawn by a renderer of its own, after its result arrives:
-  // wait until every one of them shows its text.
-  const rich = Array.from(w.node.querySelectorAll('.jp-MarkdownCell .myst-RenderedExpression'));
-  const drawn = rich.every(e => e.textContent.trim().length > 0);
-  return waiting.length === 0 && drawn
+  // A rich value (Markdown, HTML) is drawn by a renderer of its own, some time after its result
+  // arrives: wait until as many rich values show text as the results hold.
+  const richResults = cells.flatMap(c => c.model.getMetadata('user_expressions') || [])
+    .filter(e => e.result && e.result.data
+            && ('text/markdown' in e.result.data || 'text/html' in e.result.data)).length;
+  const drawn = Array.from(w.node.querySelectorAll('.jp-MarkdownCell .myst-RenderedExpression'))
+    .filter(e => e.textContent.trim().length > 0).length;
+  // A paragraph that is a rich value alone stays empty until the value is drawn.
+  const empty = Array.from(w.node.querySelectorAll('.jp-MarkdownCell .jp-InputArea > .myst > p'))
+    .some(p => !p.textContent.trim());
+  return waiting.length === 0 && drawn >= richResults && !empty
     && !w.node.innerText.includes('Unexecuted inline expression');
 }}"""
 FORGET_EXPRESSIONS = f"""() => ({_CURRENT}).content.widgets
