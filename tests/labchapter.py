@@ -21,6 +21,8 @@ LAB_LOAD = 120
 RUN_ALL = 300
 #: Time for the Markdown cells' expressions after the code cells ran (or after an edit).
 PROSE_READY = 120
+#: Time for the renderers to draw rich values once every result has arrived.
+EMPTY_WAIT = 20
 
 _CURRENT = "window.jupyterapp && window.jupyterapp.shell.currentWidget"
 OPENED = f"""path => {{
@@ -55,10 +57,7 @@ PROSE_DONE = f"""() => {{
             && ('text/markdown' in e.result.data || 'text/html' in e.result.data)).length;
   const drawn = Array.from(w.node.querySelectorAll('.jp-MarkdownCell .myst-RenderedExpression'))
     .filter(e => e.textContent.trim().length > 0).length;
-  // A paragraph that is a rich value alone stays empty until the value is drawn.
-  const empty = Array.from(w.node.querySelectorAll('.jp-MarkdownCell .jp-InputArea > .myst > p'))
-    .some(p => !p.textContent.trim());
-  return waiting.length === 0 && drawn >= richResults && !empty
+  return waiting.length === 0 && drawn >= richResults
     && !w.node.innerText.includes('Unexecuted inline expression');
 }}"""
 FORGET_EXPRESSIONS = f"""() => ({_CURRENT}).content.widgets
@@ -153,6 +152,12 @@ def _wait_for_prose(page, what: str) -> None:
     except Exception as error:
         raise AssertionError(f"{what}: prose expressions not evaluated") from error
     page.evaluate(TWO_FRAMES)
+    # A paragraph that is a rich value alone stays empty until its renderer draws it: give the
+    # renderers a bounded while (an empty paragraph that stays empty is then read as it is).
+    for _ in range(int(EMPTY_WAIT / 0.25)):
+        if all(text.strip() for text in page.evaluate(PROSE)):
+            break
+        page.wait_for_timeout(250)
 
 
 def run_chapter(
