@@ -135,6 +135,20 @@ def test_trajectory_says_when_it_needs_more_weeks(short, weeks: int) -> None:
     assert (needs in sentence) == (weeks < 8), sentence
 
 
+def test_a_falling_share_reads_as_a_fall_never_a_negative_rise() -> None:
+    from tokenrace import figures
+    from tokenrace.figures.fork import change_words
+
+    assert change_words(17.24) == "a rise of **17.2** percentage points"
+    assert change_words(-17.24) == "a fall of **17.2** percentage points"
+    assert change_words(0.04) == "no change, to one decimal place"
+    # On the contradicting fixture China's share falls: the sentence says so, without a minus.
+    sentence = figures.trajectory_text(
+        load_snapshot(REPO_ROOT / "tests" / "fixtures" / "contradicting")
+    )
+    assert "a fall of" in sentence and "-" not in sentence.split(":")[-1], sentence
+
+
 def test_data_readme_says_what_each_part_needs() -> None:
     text = (DEFAULT_DATA_DIR / "README.md").read_text(encoding="utf-8")
     section = text.split("### What each part of the book needs", 1)[1].split("\n## ", 1)[0]

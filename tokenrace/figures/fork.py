@@ -99,8 +99,9 @@ def origin_share_area(snap: Snapshot) -> None:
             )
         ),
         alt=(
-            f"Line chart. Models made in China rise from {cn.iloc[0]:.0f} % of tokens in the "
-            f"first week to {cn.iloc[-1]:.0f} % in the last; in the last week "
+            f"Line chart. Models made in China {_move(cn.iloc[0], cn.iloc[-1])} "
+            f"{cn.iloc[0]:.0f} % of tokens in the first week to {cn.iloc[-1]:.0f} % in the last; "
+            "in the last week "
             + ", ".join(f"{recut.ESSAY_SPLIT[k]} {ends[k]:.0f} %" for k in recut.ESSAY_SPLIT)
             + "."
             + (
@@ -121,6 +122,13 @@ def origin_share_area(snap: Snapshot) -> None:
     )
 
 
+def _move(first: float, last: float) -> str:
+    """The verb for a share going from ``first`` to ``last`` (percent, shown rounded)."""
+    if round(last) == round(first):
+        return "go from"
+    return "rise from" if last > first else "fall from"
+
+
 def trajectory_text(snap: Snapshot) -> str:
     """The sentence on China's share, first four weeks against last four (Markdown), or why the
     snapshot cannot tell."""
@@ -132,8 +140,18 @@ def trajectory_text(snap: Snapshot) -> str:
     return (
         f"Models made in China carried **{n['first_pct']:.1f} %** of all tokens on average in "
         f"the first four weeks ({first}) and **{n['last_pct']:.1f} %** in the last four "
-        f"({last}): a rise of **{n['last_pct'] - n['first_pct']:.1f}** percentage points."
+        f"({last}): {change_words(n['last_pct'] - n['first_pct'])}."
     )
+
+
+def change_words(points: float) -> str:
+    """A change of share in words: ``points`` in percentage points, rounded to one decimal;
+    a negative change is a fall, never "a rise of -x" (Markdown)."""
+    shown = round(points, 1)
+    if shown == 0:
+        return "no change, to one decimal place"
+    word = "a rise" if shown > 0 else "a fall"
+    return f"{word} of **{abs(shown):.1f}** percentage points"
 
 
 def china_share_table(snap: Snapshot) -> pd.DataFrame:
