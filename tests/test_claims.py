@@ -153,33 +153,18 @@ def test_a_contradicting_change_flips_the_claim(claim_id: str, tmp_path: Path) -
     assert result.verdict == "does not hold"
 
 
-def test_report_glues_plain_python_values(monkeypatch: pytest.MonkeyPatch) -> None:
-    """NumPy scalars break {glue:text} formats: every glued value must be a plain str or float."""
-    import tokenrace.glue
-
-    glued: dict[str, object] = {}
-    monkeypatch.setattr(
-        tokenrace.glue, "glue", lambda name, value, display=True: glued.update({name: value})
-    )
-    claims.report(load_snapshot(DEFAULT_DATA_DIR))
-    assert glued, "report() glued nothing"
-    wrong = {k: type(v).__name__ for k, v in glued.items() if type(v) not in (str, float, int)}
-    assert not wrong, f"glued values that are not plain Python: {wrong}"
-    assert glued[claims.glue_key("volume-growth", "verdict")] == "holds"
-
-
-def test_glue_writes_what_myst_nb_glue_writes(monkeypatch: pytest.MonkeyPatch) -> None:
-    """tokenrace.glue.glue must emit exactly the output myst_nb.glue emits (the book reads it)."""
-    import IPython.display
-    from myst_nb.ext import glue as nb_glue
-
-    from tokenrace.glue import glue
-
-    outputs: list[tuple] = []
-    monkeypatch.setattr(IPython.display, "display", lambda *a, **k: outputs.append((a, k)))
-    monkeypatch.setattr(nb_glue, "ipy_display", lambda *a, **k: outputs.append((a, k)))
-    for value in (12.5, "holds", 7):
-        outputs.clear()
-        nb_glue.glue("x", value, display=False)
-        glue("x", value, display=False)
-        assert len(outputs) == 2 and outputs[0] == outputs[1], outputs
+def test_measured_numbers_are_plain_python_and_the_report_lists_every_claim() -> None:
+    """The numbers behind each claim are plain Python (NumPy 2 scalars print as ``np.float64(…)``
+    in the prose and in ``diff --format json``); the report lists every claim with its verdict."""
+    snap = load_snapshot(DEFAULT_DATA_DIR)
+    results = claims.evaluate(snap)
+    wrong = {
+        (r.id, k): type(v).__name__
+        for r in results
+        for k, v in r.numbers.items()
+        if type(v) not in (str, float)
+    }
+    assert not wrong, f"claim numbers that are not plain Python: {wrong}"
+    listed = claims.report(snap).data
+    for result in results:
+        assert result.sentence in listed and result.verdict in listed, result.id

@@ -102,7 +102,7 @@ class Claim:
 
 
 def _plain(value) -> float | str:
-    """A plain Python value for glue (NumPy scalars break ``{glue:text}`` formats)."""
+    """A plain Python value (NumPy 2 scalars print as ``np.float64(...)``)."""
     if isinstance(value, (str, np.str_)):
         return str(value)
     return float(value)
@@ -215,38 +215,20 @@ def result(snap: Snapshot, claim_id: str) -> ClaimResult:
     return next(c for c in REGISTER if c.id == claim_id).evaluate(snap)
 
 
-def glue_key(claim_id: str, what: str) -> str:
-    """Glue name of a claim's ``verdict`` or ``measured`` text: ``claim_volume_growth_verdict``."""
-    return f"claim_{claim_id.replace('-', '_')}_{what}"
-
-
 def report(snap: Snapshot, chapter: str | None = None):
-    """Measure the claims (of one chapter, or all), glue their verdicts, and show them.
+    """Measure the claims (of one chapter, or all) and show them.
 
     Returns a Markdown display object listing each claim, its test, measured value, verdict level
-    and the evidence for it (a list rather than a table, so it reads on a phone).
-
-    Glue names: :func:`glue_key` with ``verdict`` (holds or not, on the committed data),
-    ``level`` (the evidence level, :data:`tokenrace.evidence.LEVELS`), ``why`` and
-    ``measured``; the numbers behind each claim are glued as ``claim_<id>_<number>`` (plain
-    Python values).
+    and the evidence for it (a list rather than a table, so it reads on a phone). The prose takes
+    the claims' words from :func:`said`.
     """
     from IPython.display import Markdown
 
     from tokenrace import evidence
-    from tokenrace.glue import glue
 
-    results = evaluate(snap, chapter)
-    found = evidence.load(snap)
-    for result in results:
-        entry = found["claims"][result.id]
-        glue(glue_key(result.id, "verdict"), result.verdict, display=False)
-        glue(glue_key(result.id, "level"), entry["level"], display=False)
-        glue(glue_key(result.id, "why"), entry["why"], display=False)
-        glue(glue_key(result.id, "measured"), result.measured, display=False)
-        for name, value in result.numbers.items():
-            glue(glue_key(result.id, name), _plain(value), display=False)
-    return Markdown(markdown_list(results, found, link=chapter is None))
+    return Markdown(
+        markdown_list(evaluate(snap, chapter), evidence.load(snap), link=chapter is None)
+    )
 
 
 def said(snap: Snapshot, chapter: str | None = None):
