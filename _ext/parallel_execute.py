@@ -31,12 +31,34 @@ from sphinx.util import logging
 LOG = logging.getLogger(__name__)
 
 
-def _execute(path: str, notebook, timeout: int) -> tuple[str, object, float, str | None]:
+#: How many times a notebook is run when its kernel dies or fails to start (not a cell's error).
+KERNEL_ATTEMPTS = 2
+
+
+def _execute(path: str, notebook, timeout: int) -> tuple[str, object, float, str | None, str]:
     """Worker: execute one notebook in its own folder, recording the values of its prose's
-    ``{eval}`` expressions (``inline_eval.py``); returns (path, notebook, seconds, error)."""
-    result = inline_eval.execute(notebook, cwd=str(Path(path).parent), timeout=timeout)
-    error = None if result.err is None else f"{type(result.err).__name__}: {result.err}"
-    return path, notebook, result.time, error
+    ``{eval}`` expressions (``inline_eval.py``); returns (path, notebook, seconds, error, note).
+
+    A cell's error is returned as ``error``. A kernel that dies or never answers (an exception
+    out of the run itself, e.g. "Kernel died before replying to kernel_info") is tried again on a
+    fresh copy, up to :data:`KERNEL_ATTEMPTS` runs in all; ``note`` says so. If every run fails
+    that way, the failure is returned as ``error`` too: the notebook is left out of the cache and
+    myst-nb runs it while reading, reporting any error itself.
+    """
+    import copy
+
+    failures: list[str] = []
+    for _attempt in range(KERNEL_ATTEMPTS):
+        trial = copy.deepcopy(notebook)
+        try:
+            result = inline_eval.execute(trial, cwd=str(Path(path).parent), timeout=timeout)
+        except Exception as err:  # the kernel, not a cell: no cell error escapes execute()
+            failures.append(f"{type(err).__name__}: {err}")
+            continue
+        error = None if result.err is None else f"{type(result.err).__name__}: {result.err}"
+        note = f"after a kernel failure ({failures[0]})" if failures else ""
+        return path, trial, result.time, error, note
+    return path, notebook, 0.0, f"the kernel failed {len(failures)} times: {failures[-1]}", ""
 
 
 def _warm_evidence() -> float:
@@ -94,12 +116,15 @@ def execute_ahead(app: Sphinx, env, docnames: list[str]) -> None:
     start = time.monotonic()
     with ProcessPoolExecutor(max_workers=workers) as pool:
         warm = pool.submit(_warm_evidence)
-        futures = [
-            pool.submit(_execute, path, nb, nb_config.execution_timeout)
+        futures = {
+            pool.submit(_execute, path, nb, nb_config.execution_timeout): path
             for path, nb, _fmt in pending
-        ]
+        }
         for done, future in enumerate(as_completed(futures), start=1):
-            path, notebook, seconds, error = future.result()
+            try:
+                path, notebook, seconds, error, note = future.result()
+            except Exception as err:  # the worker process itself died
+                path, error = futures[future], f"{type(err).__name__}: {err}"
             name = Path(path).relative_to(app.srcdir)
             if error:
                 LOG.info(f"[tokenrace] {name} failed ahead ({error}); myst-nb will report it")
@@ -110,7 +135,10 @@ def execute_ahead(app: Sphinx, env, docnames: list[str]) -> None:
                 check_validity=False,
                 overwrite=True,
             )
-            LOG.info(f"[tokenrace] ({done}/{len(pending)}) executed {name} in {seconds:.2f} s")
+            again = f", run again {note}" if note else ""
+            LOG.info(
+                f"[tokenrace] ({done}/{len(pending)}) executed {name} in {seconds:.2f} s{again}"
+            )
         try:
             LOG.info(f"[tokenrace] claims' evidence ready in {warm.result():.1f} s")
         except Exception as err:  # the chapters will draw it themselves and report any error

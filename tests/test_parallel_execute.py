@@ -1,0 +1,70 @@
+"""The build's ahead-of-time execution survives a kernel that dies, and says so.
+
+``_ext/parallel_execute.py`` runs the notebooks in worker processes before Sphinx reads them. A
+kernel can die or fail to start for reasons outside the notebook (in one CI run: "Kernel died
+before replying to kernel_info"); that must not end the build in a Sphinx traceback. The worker
+runs the notebook again on a fresh copy; if the kernel fails every time, the notebook is left to
+myst-nb, which runs it while reading and reports any error itself.
+"""
+
+from __future__ import annotations
+
+import nbformat
+import pytest
+from jupyter_cache.executors.utils import ExecutionResult
+from nbclient.exceptions import CellExecutionError
+
+import parallel_execute
+
+DIED = "Kernel died before replying to kernel_info"
+
+
+def _notebook():
+    return nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")])
+
+
+def _runs(monkeypatch: pytest.MonkeyPatch, outcomes: list) -> list:
+    """Replace the notebook run with ``outcomes`` in turn: a ``RuntimeError`` is raised (the
+    kernel), ``None`` completes, another value is a cell's error in the result. Returns the
+    notebooks each run received."""
+    seen = []
+
+    def execute(notebook, cwd, timeout):
+        seen.append(notebook)
+        outcome = outcomes[len(seen) - 1]
+        if isinstance(outcome, RuntimeError):
+            raise outcome
+        notebook.cells[0].outputs = [nbformat.v4.new_output("stream", text=f"run {len(seen)}")]
+        return ExecutionResult(notebook, cwd, 1.5, outcome, None)
+
+    monkeypatch.setattr(parallel_execute.inline_eval, "execute", execute)
+    return seen
+
+
+def test_a_kernel_that_dies_once_is_run_again_on_a_fresh_copy(monkeypatch) -> None:
+    seen = _runs(monkeypatch, [RuntimeError(DIED), None])
+    original = _notebook()
+    path, notebook, seconds, error, note = parallel_execute._execute("/book/a.md", original, 30)
+    assert (path, seconds, error) == ("/book/a.md", 1.5, None)
+    assert len(seen) == 2 and seen[0] is not seen[1]
+    assert all(run is not original for run in seen)
+    assert notebook is seen[1] and notebook.cells[0].outputs[0].text == "run 2"
+    assert original.cells[0].outputs == []  # the first run's leftovers are not reused
+    assert note == f"after a kernel failure (RuntimeError: {DIED})"
+
+
+def test_a_kernel_that_keeps_dying_is_left_to_myst_nb_without_raising(monkeypatch) -> None:
+    seen = _runs(monkeypatch, [RuntimeError(DIED)] * parallel_execute.KERNEL_ATTEMPTS)
+    _path, _notebook_out, _seconds, error, _note = parallel_execute._execute(
+        "/b/a.md", _notebook(), 30
+    )
+    assert len(seen) == parallel_execute.KERNEL_ATTEMPTS
+    assert error == f"the kernel failed {len(seen)} times: RuntimeError: {DIED}"
+
+
+def test_a_cell_error_is_reported_once_not_retried(monkeypatch) -> None:
+    failure = CellExecutionError("boom", "ValueError", "bad value")
+    seen = _runs(monkeypatch, [failure])
+    _path, _nb, _seconds, error, note = parallel_execute._execute("/b/a.md", _notebook(), 30)
+    assert len(seen) == 1 and note == ""
+    assert error is not None and error.startswith("CellExecutionError")
