@@ -16,7 +16,9 @@ and executes its notebooks ahead, in parallel (``parallel_execute.py``). So:
 3. **A cached notebook whose recorded expressions do not cover its prose** (a Markdown-only edit:
    jupyter-cache hashes code cells only) is executed again (:func:`covers`).
 
-An expression that raises, or one with no recorded value, is a build warning (fatal under ``-W``).
+An expression that raises, or one that shows two values in one notebook, is recorded with why it
+has no value; the page then warns for that expression alone, naming the error (fatal under
+``-W``), and keeps every other value. One with no recorded value at all warns too.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ from typing import Any
 EVAL_KEY = "eval:"
 #: The mime-type prefix of hidden glue outputs (``myst_nb.ext.glue.GLUE_PREFIX``).
 GLUE_PREFIX = "application/papermill.record/"
+#: Metadata key of a recorded output that holds why its expression has no value.
+ERROR_KEY = "tokenrace_eval_error"
 #: ``{eval}`expr``` or ``{eval}`` expr ``` in Markdown source.
 _ROLE = re.compile(r"\{eval\}(`+)(.+?)\1", re.S)
 
@@ -72,13 +76,23 @@ def covers(executed, notebook) -> bool:
     return set(notebook_expressions(notebook)) <= recorded(executed)
 
 
+def _failure(message: str) -> dict[str, Any]:
+    """A recorded expression's result that says why it has no value."""
+    return {"status": "error", "data": {}, ERROR_KEY: message}
+
+
 def _output(expression: str, result: dict[str, Any]) -> dict[str, Any]:
     from nbformat.v4 import new_output
 
+    metadata: dict[str, Any] = {
+        "scrapbook": {"name": EVAL_KEY + expression, "mime_prefix": GLUE_PREFIX}
+    }
+    if ERROR_KEY in result:
+        metadata[ERROR_KEY] = result[ERROR_KEY]
     return new_output(
         "display_data",
         data={GLUE_PREFIX + mime: value for mime, value in result.get("data", {}).items()},
-        metadata={"scrapbook": {"name": EVAL_KEY + expression, "mime_prefix": GLUE_PREFIX}},
+        metadata=metadata,
     )
 
 
@@ -117,21 +131,28 @@ def _recording_client():
                 raise ExpressionError(f"Markdown cell {cell_index}: the kernel did not evaluate")
             for key, expression in named.items():
                 result = content.get("user_expressions", {}).get(key, {})
+                where = f"Markdown cell {cell_index}"
                 if result.get("status") != "ok":
-                    raise ExpressionError(
-                        f"Markdown cell {cell_index}: {{eval}}`{expression}` raised "
-                        f"{result.get('ename', 'an error')}: {result.get('evalue', '')}"
+                    # Recorded as this expression's error: the page warns for it alone, naming
+                    # the error, and every other value of the notebook is kept.
+                    result = _failure(
+                        f"{where}: it raised {result.get('ename', 'an error')}: "
+                        f"{result.get('evalue', '')}"
                     )
-                if expression in self.done:
+                if expression not in self.done:
+                    self.values.append((self.last_code, expression, result))
+                    self.done[expression] = result
+                elif ERROR_KEY in self.done[expression]:
+                    continue  # the first reason it has no value stands
+                elif result.get("data") != self.done[expression].get("data"):
                     # The book records one value per expression: it must mean one thing.
-                    if self.done[expression] != result.get("data"):
-                        raise ExpressionError(
-                            f"Markdown cell {cell_index}: {{eval}}`{expression}` shows another "
-                            "value than where it first appears; give each value its own name"
+                    self.done[expression].clear()
+                    self.done[expression].update(
+                        _failure(
+                            f"{where}: it shows another value than where it first appears; "
+                            "give each value its own name"
                         )
-                    continue
-                self.values.append((self.last_code, expression, result))
-                self.done[expression] = result.get("data")
+                    )
 
     return RecordingClient
 
@@ -223,6 +244,9 @@ def _role_class():
                     f"no value of {{eval}}`{self.text}` was recorded when the notebook ran "
                     "(the pre-execution log above says why)"
                 )
+            failure = output.get("metadata", {}).get(ERROR_KEY)
+            if failure:
+                raise RetrievalError(f"{{eval}}`{self.text}` has no value: {failure}")
             return [
                 VariableOutput(
                     data=output.get("data", {}),

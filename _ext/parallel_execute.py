@@ -127,7 +127,7 @@ def execute_ahead(app: Sphinx, env, docnames: list[str]) -> None:
                 path, error = futures[future], f"{type(err).__name__}: {err}"
             name = Path(path).relative_to(app.srcdir)
             if error:
-                LOG.info(f"[tokenrace] {name} failed ahead ({error}); myst-nb will report it")
+                LOG.info(f"[tokenrace] {name} failed ahead ({error}); myst-nb runs it again")
                 continue
             record = cache.add_nb_to_project(path, read_data=formats[path])
             cache.cache_notebook_bundle(

@@ -106,18 +106,95 @@ def test_a_run_records_each_value_where_its_cell_stands(tmp_path: Path) -> None:
     assert not inline_eval.covers(nb, more)
 
 
-def test_an_expression_that_raises_fails_the_run_and_names_it(tmp_path: Path) -> None:
+def _recorded_outputs(nb: nbformat.NotebookNode) -> dict[str, nbformat.NotebookNode]:
+    return {
+        o.metadata["scrapbook"]["name"][len(inline_eval.EVAL_KEY) :]: o
+        for cell in nb.cells
+        if cell.cell_type == "code"
+        for o in cell.outputs
+        if "scrapbook" in o.get("metadata", {})
+    }
+
+
+def test_an_expression_that_raises_is_recorded_with_its_error_and_the_rest_kept(
+    tmp_path: Path,
+) -> None:
     nb = _notebook(("code", "x = 1"), ("markdown", "Shown: {eval}`x`, {eval}`undefined_name`."))
     result = inline_eval.execute(nb, cwd=str(tmp_path), timeout=60)
-    assert isinstance(result.err, inline_eval.ExpressionError)
-    assert "{eval}`undefined_name` raised NameError" in str(result.err)
+    assert result.err is None, result.exc_string
+    outputs = _recorded_outputs(nb)
+    assert outputs["x"].data == {inline_eval.GLUE_PREFIX + "text/plain": "1"}
+    assert inline_eval.ERROR_KEY not in outputs["x"].metadata
+    failure = outputs["undefined_name"].metadata[inline_eval.ERROR_KEY]
+    assert failure.startswith("Markdown cell 1: it raised NameError: name 'undefined_name'")
+    assert inline_eval.covers(nb, nb)  # cached with its error: the page warns again, no rerun
 
 
-def test_one_expression_showing_two_values_fails_the_run(tmp_path: Path) -> None:
+def test_one_expression_showing_two_values_is_recorded_as_an_error(tmp_path: Path) -> None:
     """The book records one value per expression, so it must not change between cells."""
     nb = _notebook(
         ("code", "x = 1"), ("markdown", "{eval}`x`"), ("code", "x = 2"), ("markdown", "{eval}`x`")
     )
     result = inline_eval.execute(nb, cwd=str(tmp_path), timeout=60)
-    assert isinstance(result.err, inline_eval.ExpressionError)
-    assert "shows another value" in str(result.err)
+    assert result.err is None, result.exc_string
+    failure = _recorded_outputs(nb)["x"].metadata[inline_eval.ERROR_KEY]
+    assert failure.startswith("Markdown cell 3: it shows another value than where it first")
+
+
+PAGE = """---
+jupytext:
+  text_representation:
+    format_name: myst
+kernelspec:
+  name: python3
+  display_name: Python 3
+---
+# A page
+
+```{code-cell} python
+answer = 42
+```
+
+The answer is {eval}`answer`; a typo reads {eval}`answr`.
+"""
+
+
+def test_a_build_warns_for_the_failing_expression_by_name_and_keeps_the_others(
+    tmp_path: Path,
+) -> None:
+    """End to end in Sphinx, as the book runs (cache mode, executed ahead): a typo in one
+    expression fails a strict build with a message that names it and its error, not with a
+    warning for every value of the page, and the page's other values still show."""
+    import subprocess
+
+    from bs4 import BeautifulSoup
+
+    ext = Path(inline_eval.__file__).parent
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "page.md").write_text(PAGE, encoding="utf-8")
+    (src / "conf.py").write_text(
+        f"import sys\nsys.path.insert(0, {str(ext)!r})\n"
+        'extensions = ["myst_nb", "inline_eval"]\n'
+        'root_doc = "page"\n'
+        'nb_execution_mode = "cache"\n'
+        f"nb_execution_cache_path = {str(tmp_path / 'cache')!r}\n"
+        "nb_execution_raise_on_error = True\n"
+        "def setup(app):\n"
+        "    from parallel_execute import execute_ahead\n"
+        '    app.connect("env-before-read-docs", execute_ahead)\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "html"
+    built = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html", src, out],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    log = built.stdout + built.stderr
+    assert built.returncode != 0, log
+    assert "{eval}`answr` has no value: Markdown cell 2: it raised NameError" in log, log
+    assert "answer`" not in log.replace("`answr`", ""), log  # no warning for the good value
+    page = BeautifulSoup((out / "page.html").read_text(encoding="utf-8"), "html.parser")
+    assert [v.get_text() for v in page.select(f"span.{inline_eval.VALUE_CLASS}")] == ["42"]
