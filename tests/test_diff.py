@@ -207,3 +207,29 @@ def test_shipped_snapshot_against_a_fetched_one(env, tmp_path, capsys) -> None: 
     for model, tokens in last_week(out)[1].items():
         per_model[model] += tokens
     assert found["totals"]["total"]["new_tokens"] == sum(per_model.values())
+
+
+def test_a_latest_week_with_no_tokens_is_refused_not_shown_as_nan(capsys, data_copy) -> None:
+    """A week of zeros has no shares (they would print as "nan %"): the contract refuses it,
+    naming its first row, and diff compares nothing."""
+    rows = data_copy.rows("weekly_tokens.csv")
+    header, body = rows[0], rows[1:]
+    week, latest = header.index("week"), max(row[header.index("week")] for row in body)
+    zeroed = [header.index(c) for c in ("tokens", "free_tokens") if c in header]
+    first = None
+    for number, row in enumerate(body, start=2):  # rows are numbered as lines, header 1
+        if row[week] == latest:
+            first = first or number
+            for column in zeroed:
+                row[column] = "0" if row[column] else row[column]
+    data_copy.write_rows("weekly_tokens.csv", [header, *body])
+    code, out, err = run_diff(capsys, str(DEFAULT_DATA_DIR), str(data_copy))
+    assert code == 1 and out == "" and "nan" not in err
+    assert f"weekly_tokens.csv, row {first}, column 'tokens': '0' is the first row of a week" in err
+
+
+def test_a_price_moved_by_float_noise_only_shows_unchanged() -> None:
+    from tokenrace.diff import _price_changed
+
+    assert not _price_changed(0.3, 0.3 + 1e-12) and not _price_changed(None, None)
+    assert _price_changed(0.3, 0.4) and _price_changed(None, 0.4) and _price_changed(0.3, None)

@@ -97,6 +97,21 @@ def _free_within_total(frame: pd.DataFrame):
     return check
 
 
+def _week_has_tokens(frame: pd.DataFrame):
+    """A check of ``tokens``: the first row of a week whose tokens (``other`` included) are all
+    zero fails; the platform never has an empty week, so such a week is a fetch gap or a slip."""
+
+    def check(tokens: pd.Series) -> pd.Series:
+        if "week" not in frame.columns:
+            return pd.Series(True, index=tokens.index)
+        counts = pd.to_numeric(tokens.where(tokens.str.fullmatch(r"\d+")), errors="coerce")
+        weeks = frame["week"].reindex(tokens.index)
+        empty = counts.fillna(1).groupby(weeks).transform("sum").eq(0)
+        return ~(empty & ~weeks.duplicated(keep="first"))
+
+    return check
+
+
 def _empty_or_non_negative_decimal(text: pd.Series) -> pd.Series:
     return (text == "") | text.str.fullmatch(r"\d+(\.\d+)?")
 
@@ -155,6 +170,11 @@ def weekly_schema(frame: pd.DataFrame, models: pd.DataFrame | None) -> pa.DataFr
                 _check(
                     _non_negative_integer,
                     "is not a non-negative whole number of tokens (at most 2^63 - 1)",
+                ),
+                _check(
+                    _week_has_tokens(frame),
+                    "is the first row of a week whose rows all hold 0 tokens (an incomplete "
+                    "fetch?): no share of that week can be computed",
                 ),
             ),
             FREE_COLUMN: pa.Column(

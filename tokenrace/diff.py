@@ -122,7 +122,7 @@ def top_changes(old: Snapshot, new: Snapshot) -> dict[str, list[dict[str, Any]]]
 
 
 def total_changes(old: Snapshot, new: Snapshot) -> dict[str, Any]:
-    """The latest week's platform total (tokens and T) and origin shares (percent), with deltas.
+    """The latest week's platform total (tokens) and origin shares (percent), with deltas.
 
     Origin groups are those of :data:`tokenrace.recut.ORIGIN_GROUPS`; the essay's split
     (:data:`tokenrace.recut.ESSAY_SPLIT`) is given too.
@@ -149,9 +149,9 @@ def total_changes(old: Snapshot, new: Snapshot) -> dict[str, Any]:
             "group": key,
             "label": labels[key],
             "essay_split": key in recut.ESSAY_SPLIT,
-            "old_pct": float(shares[0][key]),
-            "new_pct": float(shares[1][key]),
-            "delta_pp": float(shares[1][key] - shares[0][key]),
+            "old_pct": _num(shares[0][key]),
+            "new_pct": _num(shares[1][key]),
+            "delta_pp": _delta(_num(shares[0][key]), _num(shares[1][key])),
         }
         for key in [*recut.ORIGIN_GROUPS, "rest"]
     ]
@@ -185,13 +185,17 @@ def price_changes(old: Snapshot, new: Snapshot) -> list[dict[str, Any]]:
         for column in PRICE_COLUMNS:
             before, after = _num(a.loc[model, column]), _num(b.loc[model, column])
             row[f"old_{column}"], row[f"new_{column}"] = before, after
-            if before is None and after is None:
-                continue
-            if before is None or after is None or not math.isclose(before, after, abs_tol=1e-9):
-                changed = True
+            changed = changed or _price_changed(before, after)
         if changed:
             rows.append(row)
     return rows
+
+
+def _price_changed(before: float | None, after: float | None) -> bool:
+    """A price (USD per million tokens) changed: set or unset, or moved by more than 1e-9."""
+    if before is None or after is None:
+        return (before is None) != (after is None)
+    return not math.isclose(before, after, abs_tol=1e-9)
 
 
 def compare(
@@ -319,7 +323,7 @@ def _prices_md(prices: list[dict[str, Any]]) -> list[str]:
     for r in prices:
         cells = [
             f"{_usd(r[f'old_{c}'])} → {_usd(r[f'new_{c}'])}"
-            if r[f"old_{c}"] != r[f"new_{c}"]
+            if _price_changed(r[f"old_{c}"], r[f"new_{c}"])
             else _usd(r[f"new_{c}"])
             for c in PRICE_COLUMNS
         ]
