@@ -10,7 +10,7 @@
   ``html_baseurl`` if set, else the GitHub Pages URL of the repository (from the git remote);
   with neither, the tags that need an absolute URL are left out and the log says so.
 - **PDF edition.** When ``_build/pdf/<PDF_NAME>`` exists (``make pdf``), the HTML build copies it
-  into the site and the landing page links it.
+  into the site and the landing page links it; when it goes, both go.
 """
 
 from __future__ import annotations
@@ -146,9 +146,10 @@ def _preview_image(app: Sphinx, pagename: str) -> tuple[str | None, str]:
 
 def _pdf_link(app: Sphinx, body: str) -> str:
     pdf = pdf_in_build(Path(app.outdir).parent)
-    if not pdf.is_file():
-        return body
     target = Path(app.outdir) / PDF_NAME
+    if not pdf.is_file():
+        target.unlink(missing_ok=True)  # an earlier edition must not stay on the site
+        return body
     shutil.copyfile(pdf, target)
     size = pdf.stat().st_size / 1e6
     link = (

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from bookbuild import ROOT, Build, is_notebook, source_of, toc_files
+from bookbuild import ROOT, Build, build_book, is_notebook, source_of, toc_files
 from tokenrace.edition import PDF_NAME, pdf_in_build
 
 pytestmark = [pytest.mark.book, pytest.mark.browser]
@@ -138,3 +138,17 @@ def test_landing_page_links_the_pdf_only_when_there_is_one(book: Build, edition:
     assert len(links) == 1, "the landing page does not link the PDF edition"
     assert (site / PDF_NAME).read_bytes() == pdf_in_build(edition.src / "_build").read_bytes()
     assert "PDF" in links[0].get_text()
+
+
+def test_a_removed_pdf_leaves_the_site_and_the_landing_page(edition: Edition, tmp_path) -> None:
+    """Without ``_build/pdf/``, a rebuild drops the link and the site's copy (no stale edition
+    is published)."""
+    src = tmp_path / "src"
+    shutil.copytree(edition.src, src, symlinks=True)
+    pdf_in_build(src / "_build").unlink()
+    built = build_book(src)
+    assert built.returncode == 0, built.log[-3000:]
+    site = src / "_build" / "html"
+    landing = BeautifulSoup((site / "intro.html").read_text(encoding="utf-8"), "html.parser")
+    assert landing.select("a[href$='.pdf']") == [], "the landing page links a PDF that is gone"
+    assert not (site / PDF_NAME).exists(), "the site still carries the removed PDF"
