@@ -106,8 +106,8 @@ def _recording_client():
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self.last_code = None  # index of the last code cell passed
-            self.values: list[tuple[int | None, str, dict]] = []
-            self.done: dict[str, dict] = {}  # expression -> its display data
+            # expression -> (index of the code cell before its first use, its result), in order
+            self.values: dict[str, tuple[int | None, dict]] = {}
 
         async def async_execute_cell(self, cell, cell_index, execution_count=None, **kw):
             if cell.cell_type == "markdown":
@@ -139,28 +139,28 @@ def _recording_client():
                         f"{where}: it raised {result.get('ename', 'an error')}: "
                         f"{result.get('evalue', '')}"
                     )
-                if expression not in self.done:
-                    self.values.append((self.last_code, expression, result))
-                    self.done[expression] = result
-                elif ERROR_KEY in self.done[expression]:
-                    continue  # the first reason it has no value stands
-                elif result.get("data") != self.done[expression].get("data"):
+                if expression not in self.values:
+                    self.values[expression] = (self.last_code, result)
+                    continue
+                index, first = self.values[expression]
+                if ERROR_KEY not in first and result.get("data") != first.get("data"):
                     # The book records one value per expression: it must mean one thing.
-                    self.done[expression].clear()
-                    self.done[expression].update(
+                    self.values[expression] = (
+                        index,
                         _failure(
                             f"{where}: it shows another value than where it first appears; "
                             "give each value its own name"
-                        )
+                        ),
                     )
 
     return RecordingClient
 
 
-def attach(notebook, values: list[tuple[int | None, str, dict]]) -> None:
-    """Store recorded values as hidden outputs of the code cell before each (or the first one)."""
+def attach(notebook, values: dict[str, tuple[int | None, dict]]) -> None:
+    """Store recorded values (expression -> (code cell index, result)) as hidden outputs of the
+    code cell before each (or the first one)."""
     code = [i for i, cell in enumerate(notebook.cells) if cell.cell_type == "code"]
-    for index, expression, result in values:
+    for expression, (index, result) in values.items():
         if index is None:
             if not code:
                 raise ExpressionError(f"{{eval}}`{expression}`: the notebook has no code cell")
