@@ -30,6 +30,8 @@ REDRAW_AFTER = 15
 QUIET = 1.0
 POLL = 0.25
 
+#: The prose paragraphs of the rendered Markdown cells (CSS selector).
+PARAGRAPHS = ".jp-MarkdownCell .jp-InputArea > .myst > p"
 _CURRENT = "window.jupyterapp && window.jupyterapp.shell.currentWidget"
 OPENED = f"""path => {{
   const w = {_CURRENT};
@@ -88,7 +90,7 @@ PROSE_STATE = f"""() => {{
       pending.push({{cell: index, why: 'shows "Unexecuted inline expression"'}});
     }}
   }});
-  const paragraphs = w.node.querySelectorAll('.jp-MarkdownCell .jp-InputArea > .myst > p');
+  const paragraphs = w.node.querySelectorAll('{PARAGRAPHS}');
   return {{
     kernel: kernel ? kernel.status : 'none',
     pending,
@@ -118,7 +120,7 @@ REPORT = f"""() => {{
 #: The prose paragraphs of the Markdown cells, as text, without footnote markers.
 PROSE = f"""() => {{
   const w = {_CURRENT};
-  const paragraphs = w.node.querySelectorAll('.jp-MarkdownCell .jp-InputArea > .myst > p');
+  const paragraphs = w.node.querySelectorAll('{PARAGRAPHS}');
   return Array.from(paragraphs).map(p => {{
     const copy = p.cloneNode(true);
     copy.querySelectorAll('sup, .footnote-reference').forEach(e => e.remove());
@@ -128,7 +130,7 @@ PROSE = f"""() => {{
 #: Index of the first prose paragraph showing a kernel value: jupyterlab-myst renders a
 #: text/plain value as a bare <span>, a rich one in a .myst-RenderedExpression widget.
 FIRST_WITH_VALUE = f"""() => Array.from(({_CURRENT}).node.querySelectorAll(
-  '.jp-MarkdownCell .jp-InputArea > .myst > p')).findIndex(p =>
+  '{PARAGRAPHS}')).findIndex(p =>
     !!p.querySelector('.myst-RenderedExpression')
     || Array.from(p.querySelectorAll('span')).some(s => s.attributes.length === 0
                                                     && /\\d/.test(s.textContent)))"""
@@ -281,7 +283,7 @@ def run_chapter(
         run.footnote_links = page.evaluate(FOOTNOTE_LINKS)
         first = page.evaluate(FIRST_WITH_VALUE)
         if screenshot is not None and first >= 0:
-            paragraph = page.locator(".jp-MarkdownCell .jp-InputArea > .myst > p").nth(first)
+            paragraph = page.locator(PARAGRAPHS).nth(first)
             paragraph.scroll_into_view_if_needed(timeout=30_000)
             page.evaluate(TWO_FRAMES)
             screenshot.parent.mkdir(parents=True, exist_ok=True)
