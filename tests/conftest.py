@@ -65,6 +65,19 @@ class SnapshotFolder(os.PathLike):
         assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times in {name}"
         self.write_text(name, text.replace(old, new))
 
+    def zero_week(self, week: str, keep: int = 0) -> list[int]:
+        """Set ``tokens`` (and ``free_tokens`` where given) to 0 in the rows of ``week`` of
+        ``weekly_tokens.csv``, all but its last ``keep`` rows; returns the week's line numbers."""
+        header, *body = self.rows("weekly_tokens.csv")
+        columns = [header.index(c) for c in ("tokens", "free_tokens") if c in header]
+        lines = [n for n, row in enumerate(body, start=2) if row[header.index("week")] == week]
+        for line in lines[: len(lines) - keep]:
+            row = body[line - 2]
+            for column in columns:
+                row[column] = "0" if row[column] else row[column]
+        self.write_rows("weekly_tokens.csv", [header, *body])
+        return lines
+
     def file_bytes(self) -> dict[str, bytes]:
         """The bytes of every file under the folder, keyed by relative path."""
         return {

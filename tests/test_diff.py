@@ -212,17 +212,7 @@ def test_shipped_snapshot_against_a_fetched_one(env, tmp_path, capsys) -> None: 
 def test_a_latest_week_with_no_tokens_is_refused_not_shown_as_nan(capsys, data_copy) -> None:
     """A week of zeros has no shares (they would print as "nan %"): the contract refuses it,
     naming its first row, and diff compares nothing."""
-    rows = data_copy.rows("weekly_tokens.csv")
-    header, body = rows[0], rows[1:]
-    week, latest = header.index("week"), max(row[header.index("week")] for row in body)
-    zeroed = [header.index(c) for c in ("tokens", "free_tokens") if c in header]
-    first = None
-    for number, row in enumerate(body, start=2):  # rows are numbered as lines, header 1
-        if row[week] == latest:
-            first = first or number
-            for column in zeroed:
-                row[column] = "0" if row[column] else row[column]
-    data_copy.write_rows("weekly_tokens.csv", [header, *body])
+    first = data_copy.zero_week(last_week(DEFAULT_DATA_DIR)[0])[0]
     code, out, err = run_diff(capsys, str(DEFAULT_DATA_DIR), str(data_copy))
     assert code == 1 and out == "" and "nan" not in err
     assert f"weekly_tokens.csv, row {first}, column 'tokens': '0' is the first row of a week" in err

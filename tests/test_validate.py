@@ -577,21 +577,12 @@ def test_unclosed_quote_before_a_long_tail_is_reported(tiny_snapshot, capsys):
 def test_a_week_of_zeros_is_refused_once_but_a_zero_row_is_fine(data_copy) -> None:
     """Some rows of a week may hold 0 tokens; a week whose rows all do is reported at its first
     row only (no share of it exists), never repaired."""
-    rows = data_copy.rows("weekly_tokens.csv")
-    header, body = rows[0], rows[1:]
-    week, tokens = header.index("week"), header.index("tokens")
-    free = header.index("free_tokens")
-    first_week = body[0][week]
-    in_week = [i for i, row in enumerate(body) if row[week] == first_week]
-    for i in in_week[:-1]:  # all but one row of the first week
-        body[i][tokens], body[i][free] = "0", "0" if body[i][free] else ""
-    data_copy.write_rows("weekly_tokens.csv", [header, *body])
+    first_week = data_copy.rows("weekly_tokens.csv")[1][0]
+    lines = data_copy.zero_week(first_week, keep=1)
     load_snapshot(data_copy.path)  # one row still has tokens: valid
-    last = in_week[-1]
-    body[last][tokens], body[last][free] = "0", "0" if body[last][free] else ""
-    data_copy.write_rows("weekly_tokens.csv", [header, *body])
+    data_copy.zero_week(first_week)
     with pytest.raises(SnapshotError) as refused:
         load_snapshot(data_copy.path)
     message = str(refused.value)
     assert "1 problem(s)" in message
-    assert f"row {in_week[0] + 2}, column 'tokens': '0' is the first row of a week" in message
+    assert f"row {lines[0]}, column 'tokens': '0' is the first row of a week" in message
