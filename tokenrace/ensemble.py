@@ -6,7 +6,9 @@ for free shares) and rebuilds every weekly series with the same method as the co
 (:mod:`tokenrace.rebuild`). Where a draw's listed models would leave the long tail less than the
 reconstruction's minimum share of a week (3 %), that week's listed models are scaled down in
 proportion until it has: the platform total bounds the models in it, and shares among the listed
-models are kept. (The committed snapshot meets the minimum as it is.) The generator is seeded:
+models are kept; the scaled counts are rounded down to whole millions of tokens again, like every
+rebuilt count (:func:`tokenrace.rebuild.quantize`). (The committed snapshot meets the minimum as
+it is.) The generator is seeded:
 the same inputs and seed give the same draws.
 
 :data:`DRAWS` is chosen so that a share of draws is known within ±5 percentage points at 95 %:
@@ -23,7 +25,7 @@ import pandas as pd
 from tokenrace import reconstruct as rc
 from tokenrace.cube import Cube
 from tokenrace.inputs import TOKENS_UNIT
-from tokenrace.rebuild import Design, Series
+from tokenrace.rebuild import TOKEN_QUANTUM, Design, Series, quantize
 
 #: Draws kept in the ensemble (each share of draws is then within ±5 pp at 95 %).
 DRAWS = 400
@@ -77,8 +79,16 @@ def with_room_for_other(series: Series) -> tuple[Series, int]:
     listed = series.listed.sum(axis=1)
     scaled = listed > room
     factor = np.where(scaled, room / np.where(listed > 0, listed, 1), 1.0)[:, None, :]
-    out = replace(series, listed=series.listed * factor, free=series.free * factor)
-    return out, int(scaled.sum())
+    if not scaled.any():
+        return series, 0
+    # Rounded down, so the scaled models never take the long tail's minimum back.
+    listed_scaled = np.where(
+        scaled[:, None, :],
+        np.floor(series.listed * factor / TOKEN_QUANTUM) * TOKEN_QUANTUM,
+        series.listed,
+    )
+    free = np.minimum(quantize(series.free * factor), listed_scaled)
+    return replace(series, listed=listed_scaled, free=free), int(scaled.sum())
 
 
 def draw(design: Design, template: Cube, n: int = DRAWS, seed: int = SEED) -> tuple[Cube, int]:

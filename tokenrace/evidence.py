@@ -198,6 +198,9 @@ def _sensitivity(claim, oat, rebuilt, plan) -> dict:
     held = bool(base.holds[0])
     low, high = moved.holds[:n] != held, moved.holds[n:] != held
     spread = np.abs(np.nan_to_num(moved.margin[n:] - moved.margin[:n], posinf=0.0, neginf=0.0))
+    # Margins pass through logarithms whose last bits depend on the CPU: quantized here, equal
+    # influences tie exactly (and keep the inputs' order) on every machine.
+    spread = np.round(spread, 9)
     inputs = plan.inputs
 
     def describe(i: int, **extra) -> dict:

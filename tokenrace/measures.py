@@ -320,7 +320,15 @@ def gemma(cube: Cube, choices: Choices) -> Measure:
         same = np.log(SAME_ORDER_FACTOR) - np.abs(np.log(g / c))
         below = np.log(FAR_BELOW_FACTOR * f / g)
     margin = np.nan_to_num(np.minimum(same, below), nan=-np.inf)
-    holds = margin >= 0
+    # The verdict compares the prices themselves (division is exact to the last bit on any CPU);
+    # the margin's logarithms, whose last bits depend on the CPU, only measure how far it is.
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = g / c
+        holds = (
+            (ratio <= SAME_ORDER_FACTOR)
+            & (ratio >= 1 / SAME_ORDER_FACTOR)
+            & (g <= FAR_BELOW_FACTOR * f)
+        )
 
     def text(d: int) -> str:
         return (

@@ -11,6 +11,12 @@ evidence ensemble):
   the model's tokens that week (capped at 100 %). Outside a model's first and last free point the
   free count is unknown.
 - The long tail ``other`` is the platform total minus the listed models.
+- **Quantized.** Every token count (the total, each model, each free count) is rounded to whole
+  millions of tokens (:data:`TOKEN_QUANTUM`) before anything is computed from it. The
+  interpolation runs through BLAS matrix products and NumPy's SIMD ``exp`` and ``log``, whose last
+  bits differ between CPUs; a float lying near a rounding edge would otherwise decide a byte of
+  the snapshot or a verdict. Sums of quantized counts are exact (whole numbers far below 2^53), so
+  the same inputs give the same series on any CPU and BLAS.
 
 Interpolation is linear in the point values (their logarithms, for tokens), so it is a fixed
 matrix: :class:`Design` builds it once and :meth:`Design.rebuild` applies it to a matrix of
@@ -27,6 +33,13 @@ import pandas as pd
 from tokenrace.inputs import FREE_SUFFIX, TOKENS_UNIT, TOTAL
 
 BILLION = 1e9
+#: Every rebuilt token count is a whole multiple of this many tokens (one million).
+TOKEN_QUANTUM = 1_000_000
+
+
+def quantize(tokens: np.ndarray) -> np.ndarray:
+    """Token counts rounded to whole multiples of :data:`TOKEN_QUANTUM` (NaN stays NaN)."""
+    return np.rint(np.asarray(tokens, dtype=float) / TOKEN_QUANTUM) * TOKEN_QUANTUM
 
 
 @dataclass(frozen=True)
@@ -128,7 +141,12 @@ class Design:
         return self.inputs["central"].to_numpy(dtype=float)[None, :]
 
     def rebuild(self, values: np.ndarray) -> Series:
-        """The weekly series for each row of ``values`` (``(D, P)``, in the inputs' units)."""
+        """The weekly series for each row of ``values`` (``(D, P)``, in the inputs' units), every
+        token count quantized (:func:`quantized`)."""
+        return quantized(self.interpolate(values))
+
+    def interpolate(self, values: np.ndarray) -> Series:
+        """The weekly series before quantization: floats whose last bits depend on the CPU."""
         values = np.atleast_2d(values)
         n_draws, n_weeks = values.shape[0], len(self.weeks)
         logs = np.log(values[:, self.token_rows] * BILLION)
@@ -189,3 +207,11 @@ class Design:
     def _label(self, row: int) -> str:
         point = self.inputs.loc[row]
         return f"{point['key']} ({point['kind']})"
+
+
+def quantized(series: Series) -> Series:
+    """``series`` with every token count rounded to whole millions (:func:`quantize`); a free
+    count never exceeds its model's quantized tokens."""
+    listed = quantize(series.listed)
+    free = np.minimum(quantize(series.free), listed)  # NaN (unknown) stays NaN
+    return Series(series.weeks, series.models, listed, quantize(series.total), free)

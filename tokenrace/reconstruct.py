@@ -4,8 +4,9 @@ Inputs (``data/sources/``, read by :mod:`tokenrace.inputs`): sourced anchors (``
 assumed token levels (``knots.csv``) and assumed free shares (``free_knots.csv``), each with a
 plausible range. The method is :mod:`tokenrace.rebuild`, applied to the inputs' central values:
 token series interpolated log-linearly, free shares linearly, ``other`` = platform total minus
-the listed models. Values are rounded to whole tokens. There is no randomness: the same inputs
-give byte-identical files.
+the listed models. Every series is rounded to whole millions of tokens
+(:func:`tokenrace.rebuild.quantize`) and ``other`` is computed from them in integers, so the same
+inputs give byte-identical files on any CPU and BLAS. There is no randomness.
 
 Outputs: ``weekly_tokens.csv`` (with ``free_tokens``, empty where unknown) and
 ``provenance.csv``, the class of every (week, series) value (sourced, interpolated or assumed;
@@ -72,8 +73,8 @@ def reconstruct(sources: Path, models: pd.DataFrame) -> tuple[pd.DataFrame, pd.D
     """
     plan = design(sources, list(models["model"]))
     series = plan.rebuild(plan.central)
-    listed = np.rint(series.listed[0]).astype("int64")
-    total = np.rint(series.total[0]).astype("int64")
+    listed = series.listed[0].astype("int64")  # whole millions of tokens: exact as int64
+    total = series.total[0].astype("int64")
     other = total - listed.sum(axis=0)
     thin = other < MIN_OTHER_SHARE * total
     if thin.any():
@@ -82,7 +83,7 @@ def reconstruct(sources: Path, models: pd.DataFrame) -> tuple[pd.DataFrame, pd.D
             f"the listed models leave less than {MIN_OTHER_SHARE:.0%} of the platform total for "
             f"'other' in week(s) {weeks_text}: lower those models' knots or raise the total"
         )
-    free = np.rint(series.free[0] / np.where(series.listed[0] > 0, series.listed[0], 1) * listed)
+    free = series.free[0]
     frames = []
     for i, model in enumerate(plan.models):
         frames.append(
