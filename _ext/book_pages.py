@@ -5,8 +5,9 @@
   hover and reach screen readers.
 - **Link previews.** Every page gets Open Graph and Twitter-card tags
   (:func:`tokenrace.previews.meta_tags`): its title, its first paragraph as description, and as
-  image the PNG of its headline chart (its first figure; pages without a chart use the book's
-  first chart), copied from the kernels' PNGs to ``_previews/``. URLs are absolute: under
+  image the PNG of its headline chart (named in :data:`tokenrace.previews.HEADLINE_CHARTS`;
+  pages without one use the headline chart of the first page in the table of contents that has
+  one), copied from the kernels' PNGs to ``_previews/``. URLs are absolute: under
   ``html_baseurl`` if set, else the GitHub Pages URL of the repository (from the git remote);
   with neither, the tags that need an absolute URL are left out and the log says so.
 - **PDF edition.** When ``_build/pdf/<PDF_NAME>`` exists (``make pdf``), the HTML build copies it
@@ -48,11 +49,12 @@ def _headlines(env) -> dict[str, tuple[str, str]]:
 
 
 def _record_headline(app: Sphinx, doctree: nodes.document) -> None:
-    """Remember the page's first chart: (figure name, alt text)."""
+    """Remember the page's headline chart, chosen by name: (figure name, alt text)."""
     headlines = _headlines(app.env)
     headlines.pop(app.env.docname, None)
+    wanted = previews.HEADLINE_CHARTS.get(app.env.docname)
     for figure in doctree.findall(nodes.figure):
-        names = [i for i in figure["ids"] if i.startswith("fig-")]
+        names = [i for i in figure["ids"] if i == wanted]
         image = next(iter(figure.findall(nodes.image)), None)
         if names and image is not None and image["uri"].startswith("data:image/svg+xml"):
             headlines[app.env.docname] = (names[0], " ".join(image.get("alt", "").split()))

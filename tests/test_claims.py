@@ -40,8 +40,17 @@ def test_register_has_every_claim_of_the_essay() -> None:
 
 
 def test_every_claim_holds_on_the_shipped_snapshot(shipped) -> None:
-    failing = [f"{r.id}: {r.measured}" for r in shipped if not r.holds]
+    """Reads each claim's one verdict, its evidence level: none may fail or be untestable."""
+    from tokenrace import evidence
+
+    found = evidence.load(load_snapshot(DEFAULT_DATA_DIR))
+    failing = [
+        f"{r.id}: {found['claims'][r.id]['level']} ({r.measured})"
+        for r in shipped
+        if found["claims"][r.id]["level"] in (evidence.FAILS, evidence.UNTESTABLE)
+    ]
     assert not failing, "claims that do not hold on data/:\n" + "\n".join(failing)
+    assert all(r.holds for r in shipped)  # a level above FAILS means the test passes
     for result in shipped:
         assert result.measured and any(ch.isdigit() for ch in result.measured)
 
@@ -60,7 +69,7 @@ def test_every_claim_fails_on_the_contradicting_fixture() -> None:
     assert not holding, f"claims that should not hold on the contradicting fixture: {holding}"
     assert {r.id for r in results} >= REQUIRED
     for result in results:
-        assert result.verdict == "does not hold" and result.measured
+        assert result.outcome == "fails" and result.measured
 
 
 # --- one claim at a time: a small change to a copy of the shipped data flips it ----------------
@@ -150,7 +159,7 @@ def test_a_contradicting_change_flips_the_claim(claim_id: str, tmp_path: Path) -
     snap = load_snapshot(folder)  # the edited copy still meets the contract
     result = next(r for r in claims.evaluate(snap) if r.id == claim_id)
     assert not result.holds, f"{claim_id} still holds after the change: {result.measured}"
-    assert result.verdict == "does not hold"
+    assert result.outcome == "fails"
 
 
 def test_measured_numbers_are_plain_python_and_the_report_lists_every_claim() -> None:
@@ -167,4 +176,4 @@ def test_measured_numbers_are_plain_python_and_the_report_lists_every_claim() ->
     assert not wrong, f"claim numbers that are not plain Python: {wrong}"
     listed = claims.report(snap).data
     for result in results:
-        assert result.sentence in listed and result.verdict in listed, result.id
+        assert result.sentence in listed and f"the test {result.outcome}" in listed, result.id

@@ -65,9 +65,9 @@ def test_claims_that_changed_with_their_evidence_levels(contradicting) -> None:
     rows = {r["id"]: r for r in contradicting["claims"]}
     assert list(rows) == [c.id for c in claims.REGISTER]
     for claim_id, row in rows.items():
-        assert row["old_verdict"] == "holds" and row["new_verdict"] == "does not hold"
-        assert row["old_level"] == old_levels[claim_id]["level"]
-        assert row["new_level"] == evidence.FAILS
+        assert row["old_test"] == "passes" and row["new_test"] == "fails"
+        assert row["old_verdict"] == old_levels[claim_id]["level"]
+        assert row["new_verdict"] == evidence.FAILS
         assert row["changed"] is True
 
 
@@ -140,7 +140,7 @@ def test_markdown_is_the_default_and_names_every_change(capsys) -> None:
     ):
         assert heading in out
     assert f"{n} of {n} claims changed." in out
-    assert "| `volume-growth` | holds (uncertain) | does not hold |" in out
+    assert "| `volume-growth` | uncertain | does not hold | fails |" in out
     assert "| GPT-5 (`openai/gpt-5`) | entered | – → 2 |" in out
     total = sum(last_week(CONTRADICTING)[1].values()) / 1e12
     assert f"→ {total:.2f} T" in out
@@ -161,7 +161,7 @@ def test_json_output(capsys) -> None:
 def test_a_snapshot_against_itself_changes_nothing(capsys) -> None:
     code, out, _err = run_diff(capsys, str(DEFAULT_DATA_DIR), str(DEFAULT_DATA_DIR))
     assert code == 0
-    assert f"No verdict or evidence level changed ({len(claims.REGISTER)} claims)." in out
+    assert f"No verdict changed, and no test result ({len(claims.REGISTER)} claims)." in out
     assert "Same models in the same order." in out
     assert "+0.0 pp" in out and "No price changed." in out
     assert "- Added (0): none" in out and "- Retired (0): none" in out
@@ -195,13 +195,13 @@ def test_shipped_snapshot_against_a_fetched_one(env, tmp_path, capsys) -> None: 
     assert [m["model"] for m in found["models"]["added"]] == sorted(set(new) - set(old))
     assert [m["model"] for m in found["models"]["retired"]] == sorted(set(old) - set(new))
     assert found["models"]["added"], "the replay lists models the shipped snapshot lacks"
-    levels = {r["new_level"] for r in found["claims"]}
+    levels = {r["new_verdict"] for r in found["claims"]}
     assert levels <= {evidence.MEASURED, evidence.FAILS, evidence.UNCERTAIN, evidence.UNTESTABLE}
     assert [r["model"] for r in found["top"]["entered"]] == [
         m for m in top10(out) if m not in top10(DEFAULT_DATA_DIR)
     ]
     gemma = next(r for r in found["claims"] if r["id"] == "gemma-same-order")
-    assert gemma["new_verdict"] == "cannot be tested"  # the replay lists no Gemma: no "$nan"
+    assert gemma["new_verdict"] == evidence.UNTESTABLE  # the replay lists no Gemma: no "$nan"
     assert gemma["new_measured"] == "no priced Gemma model in the final four weeks"
     per_model = defaultdict(int)
     for model, tokens in last_week(out)[1].items():

@@ -122,14 +122,15 @@ def test_meta_tags_with_and_without_a_site_url() -> None:
     assert 'name="twitter:card" content="summary"' in bare
 
 
-def test_only_the_first_chart_of_a_chapter_is_saved_as_preview(tmp_path, monkeypatch) -> None:
-    monkeypatch.setattr(previews, "_SAVED", [])
+def test_only_the_named_headline_charts_are_saved_as_previews(tmp_path, monkeypatch) -> None:
+    """A chapter's headline is chosen by name, never by which chart its kernel draws first."""
+    monkeypatch.setattr(previews, "HEADLINE_CHARTS", {"chapters/a": "fig-a"})
     monkeypatch.delenv(previews.PREVIEWS_ENV, raising=False)
     fig, _ax = charts.new_figure("Headline")
     assert previews.save_png(fig, "fig-a") is None, "saved outside the book build"
     monkeypatch.setenv(previews.PREVIEWS_ENV, str(tmp_path))
+    assert previews.save_png(fig, "fig-b") is None, "a chart drawn first is not the headline"
     assert previews.save_png(fig, "fig-a") == tmp_path / "fig-a.png"
-    assert previews.save_png(fig, "fig-b") is None
     assert previews.save_png(fig, "fig-a") == tmp_path / "fig-a.png", "a rerun of the same cell"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["fig-a.png"]
     assert (tmp_path / "fig-a.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

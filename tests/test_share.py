@@ -24,6 +24,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from bookbuild import ROOT, TEST_REPO_WEB, Build, is_notebook, source_of, toc_files
+from tokenrace import previews
 
 PAGES = toc_files(ROOT / "_toc.yml")
 #: The GitHub Pages site of the test checkout's remote (bookbuild.TEST_REPO_WEB).
@@ -71,8 +72,10 @@ def test_every_page_has_a_link_preview_of_its_headline_chart(book: Build, page: 
     assert description.rstrip("…")[:40] in main_text, "description is not the page's own prose"
     assert tags["twitter:description"] == description
     assert tags["og:url"] == SITE + f"{page}.html"
-    first_chapter_chart = next(c for p in PAGES if (c := charts_of(soup(book, p))))[0]
-    headline = (charts_of(html) or [first_chapter_chart])[0]
+    first_chapter = next(p for p in PAGES if p in previews.HEADLINE_CHARTS)
+    headline = previews.HEADLINE_CHARTS.get(page, previews.HEADLINE_CHARTS[first_chapter])
+    if charts_of(html):
+        assert headline in charts_of(html), f"{page}: its headline chart {headline} is not on it"
     assert tags["og:image"] == f"{SITE}_previews/{headline}.png"
     assert tags["twitter:image"] == tags["og:image"]
     assert tags["twitter:card"] == "summary_large_image"
@@ -82,6 +85,17 @@ def test_every_page_has_a_link_preview_of_its_headline_chart(book: Build, page: 
     png = (book.html / "_previews" / f"{headline}.png").read_bytes()
     width, height = png_size(png)
     assert width >= 600 and height >= 300, (width, height)
+
+
+def test_the_race_previews_its_first_chart_the_weekly_volume(book: Build) -> None:
+    """The essay's first chart is the weekly volume: the race's Fig. 1 and its link preview."""
+    html = soup(book, "chapters/race")
+    assert charts_of(html)[0] == "fig-race-total"
+    assert meta(html)["og:image"] == f"{SITE}_previews/fig-race-total.png"
+    assert "Fig. 1" in html.find("figure", id="fig-race-total").find("figcaption").get_text()
+    assert sorted(p.name for p in (book.html / "_previews").glob("*.png")) == sorted(
+        f"{name}.png" for name in previews.HEADLINE_CHARTS.values()
+    )
 
 
 def book_figure_alt(book: Build, name: str) -> str:

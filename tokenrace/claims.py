@@ -39,7 +39,9 @@ from tokenrace.measures import (  # noqa: F401  (thresholds are part of the regi
 )
 from tokenrace.snapshot import Snapshot
 
-HOLDS, FAILS, UNTESTABLE = "holds", "does not hold", "cannot be tested"
+#: What the claim's test gives on one snapshot: a fact inside the evidence, never the verdict
+#: (the verdict is the evidence level, :data:`tokenrace.evidence.LEVELS`).
+HOLDS, FAILS, UNTESTABLE = "passes", "fails", "cannot be run"
 #: The analysis choices as published: the last week, the 3:1 blend, all tokens, free included.
 AS_PUBLISHED = Choices()
 
@@ -57,8 +59,9 @@ class ClaimResult:
     numbers: dict[str, float | int | str] = field(default_factory=dict)
 
     @property
-    def verdict(self) -> str:
-        """ "holds", "does not hold", or "cannot be tested" (with the reason in ``measured``)."""
+    def outcome(self) -> str:
+        """What the test gives on this snapshot: "passes", "fails" or "cannot be run" (the reason
+        in ``measured``). A fact of the evidence, not the claim's verdict (its evidence level)."""
         if self.holds is None:
             return UNTESTABLE
         return HOLDS if self.holds else FAILS
@@ -218,9 +221,9 @@ def result(snap: Snapshot, claim_id: str) -> ClaimResult:
 def report(snap: Snapshot, chapter: str | None = None):
     """Measure the claims (of one chapter, or all) and show them.
 
-    Returns a Markdown display object listing each claim, its test, measured value, verdict level
-    and the evidence for it (a list rather than a table, so it reads on a phone). The prose takes
-    the claims' words from :func:`said`.
+    Returns a Markdown display object listing each claim with its one verdict (its evidence
+    level), its test, measured value and the evidence for it (a list rather than a table, so it
+    reads on a phone). The prose takes the claims' words from :func:`said`.
     """
     from IPython.display import Markdown
 
@@ -233,8 +236,8 @@ def report(snap: Snapshot, chapter: str | None = None):
 
 def said(snap: Snapshot, chapter: str | None = None):
     """The claims' words for the prose, as :class:`tokenrace.prose.Values`: one namespace per
-    claim (id with ``_`` for ``-``) holding ``verdict`` ("holds" or not, on the committed data),
-    ``level`` (the evidence level) and ``why``, e.g. ``{eval}`said.volume_growth.level```."""
+    claim (id with ``_`` for ``-``) holding ``level`` (the verdict: its evidence level) and
+    ``why``, e.g. ``{eval}`said.volume_growth.level```."""
     from tokenrace import evidence
     from tokenrace.prose import Values
 
@@ -242,7 +245,6 @@ def said(snap: Snapshot, chapter: str | None = None):
     return Values(
         {
             r.id.replace("-", "_"): Values(
-                verdict=r.verdict,
                 level=found["claims"][r.id]["level"],
                 why=found["claims"][r.id]["why"],
             )
@@ -271,12 +273,10 @@ def _inputs_text(items: list[dict], limit: int = 3) -> str:
 
 
 def evidence_lines(claim_id: str, found: dict) -> list[str]:
-    """The evidence of one claim as Markdown list items (level, why, deciding inputs, since)."""
-    from tokenrace import evidence
-
+    """The evidence of one claim as Markdown list items (why its verdict, deciding inputs,
+    since when); the verdict itself heads the claim (:func:`markdown_list`)."""
     entry = found["claims"][claim_id]
-    level = entry["level"]
-    lines = [f"Verdict: {evidence.MARKS[level]} **{level}**. {entry['why']}"]
+    lines = [f"Why: {entry['why']}"]
     if entry.get("deciding"):
         lines.append(
             "Deciding inputs (flip it at an end of their range): " + _inputs_text(entry["deciding"])
@@ -291,28 +291,32 @@ def evidence_lines(claim_id: str, found: dict) -> list[str]:
         and s["key"] in entry["central"]
     ]
     if failing:
-        lines.append("Cannot be tested under: " + ", ".join(failing) + ".")
+        lines.append("The data cannot run its test under: " + ", ".join(failing) + ".")
     since = entry["since"]["week"]
     lines.append(
-        f"Holds with every week since the week of {since} taken as the end of the data."
+        f"Its test passes with every week since the week of {since} taken as the end of the data."
         if since
-        else "Does not hold with the last week as the end of the data."
+        else "Its test fails with the last week as the end of the data."
     )
     return lines
 
 
 def markdown_list(results: list[ClaimResult], found: dict, link: bool = True) -> str:
-    """MyST text listing each claim with its verdict and evidence; ``link`` adds where it is
-    computed. ``found`` is :func:`tokenrace.evidence.load` output."""
+    """MyST text listing each claim with its one verdict (the evidence level, with its mark) and
+    the evidence for it; ``link`` adds where it is computed. ``found`` is
+    :func:`tokenrace.evidence.load` output."""
+    from tokenrace import evidence
+
     lines = []
     for r in results:
-        mark = {True: "✔", False: "✘", None: "–"}[r.holds]
+        level = found["claims"][r.id]["level"]
         where = (
             f" Computed in {{ref}}`{CHAPTER_DOCS[r.chapter]} <claims-{r.chapter}>`." if link else ""
         )
         lines.append(
-            f"- **{r.id}**: {mark} {r.verdict} on the committed data. *“{r.sentence}”*\n"
-            f"  - Test: {r.test}\n  - Measured: {r.measured}.{where}"
+            f"- **{r.id}**: {evidence.MARKS[level]} **{level}**. *“{r.sentence}”*\n"
+            f"  - Test: {r.test}\n"
+            f"  - Measured: {r.measured}; on this snapshot the test {r.outcome}.{where}"
         )
         lines.extend(f"  - {line}" for line in evidence_lines(r.id, found))
     return "\n".join(lines) + "\n"

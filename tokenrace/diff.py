@@ -65,8 +65,14 @@ def _levels(snap: Snapshot) -> dict[str, str]:
 
 
 def claim_changes(old: Snapshot, new: Snapshot, levels: bool = True) -> list[dict[str, Any]]:
-    """Every claim of the register on both snapshots, with ``changed`` when its verdict or its
-    evidence level differs. Levels are None when ``levels`` is False."""
+    """Every claim of the register on both snapshots, with ``changed`` when its verdict (its
+    evidence level) or what its test gives differs.
+
+    ``old_verdict``/``new_verdict`` is the evidence level, the one verdict of a claim; with
+    ``levels`` False no evidence is drawn and the verdict is None. ``old_test``/``new_test`` is
+    what the claim's test gives on each snapshot ("passes", "fails", "cannot be run"): a fact of
+    the evidence, never a second verdict.
+    """
     before = {r.id: r for r in cl.evaluate(old)}
     after = {r.id: r for r in cl.evaluate(new)}
     lv_old = _levels(old) if levels else {}
@@ -77,14 +83,14 @@ def claim_changes(old: Snapshot, new: Snapshot, levels: bool = True) -> list[dic
         row = {
             "id": claim.id,
             "chapter": claim.chapter,
-            "old_verdict": a.verdict,
-            "new_verdict": b.verdict,
-            "old_level": lv_old.get(claim.id),
-            "new_level": lv_new.get(claim.id),
+            "old_verdict": lv_old.get(claim.id),
+            "new_verdict": lv_new.get(claim.id),
+            "old_test": a.outcome,
+            "new_test": b.outcome,
             "old_measured": a.measured,
             "new_measured": b.measured,
         }
-        row["changed"] = (a.verdict, row["old_level"]) != (b.verdict, row["new_level"])
+        row["changed"] = (row["old_verdict"], a.outcome) != (row["new_verdict"], b.outcome)
         rows.append(row)
     return rows
 
@@ -204,8 +210,8 @@ def compare(
     """Everything that changed from ``old`` to ``new``, as plain JSON data.
 
     Keys: ``old``, ``new`` (what each snapshot is), ``claims`` (every claim; ``changed`` marks
-    those whose verdict or evidence level moved), ``top`` (:func:`top_changes`), ``totals``
-    (:func:`total_changes`), ``models`` (:func:`model_changes`), ``prices``
+    those whose verdict (evidence level) or test result moved), ``top`` (:func:`top_changes`),
+    ``totals`` (:func:`total_changes`), ``models`` (:func:`model_changes`), ``prices``
     (:func:`price_changes`). ``levels`` False skips the evidence levels (they can take a minute
     on a reconstructed snapshot not seen before). Paths under ``relative_to`` are shown relative
     to it.
@@ -249,26 +255,28 @@ def _rank(value: int | None) -> str:
     return "–" if value is None else str(value)
 
 
-def _verdict(verdict: str, level: str | None) -> str:
-    return verdict if not level or level == verdict else f"{verdict} ({level})"
+def _verdict(verdict: str | None, test: str) -> str:
+    """The verdict (evidence level) as a cell; without levels, what the test gives, so said."""
+    return verdict if verdict else f"not graded (test {test})"
 
 
 def _claims_md(rows: list[dict[str, Any]]) -> list[str]:
     changed = [r for r in rows if r["changed"]]
     lines = ["## Claim verdicts", ""]
     if not changed:
-        lines.append(f"No verdict or evidence level changed ({len(rows)} claims).")
+        lines.append(f"No verdict changed, and no test result ({len(rows)} claims).")
         return lines
     lines += [
         f"{len(changed)} of {len(rows)} claims changed.",
         "",
-        "| claim | old verdict | new verdict | measured now |",
-        "|---|---|---|---|",
+        "| claim | old verdict | new verdict | test now | measured now |",
+        "|---|---|---|---|---|",
     ]
     for r in changed:
         lines.append(
-            f"| `{r['id']}` | {_verdict(r['old_verdict'], r['old_level'])} | "
-            f"{_verdict(r['new_verdict'], r['new_level'])} | {r['new_measured']} |"
+            f"| `{r['id']}` | {_verdict(r['old_verdict'], r['old_test'])} | "
+            f"{_verdict(r['new_verdict'], r['new_test'])} | {r['new_test']} | "
+            f"{r['new_measured']} |"
         )
     return lines
 

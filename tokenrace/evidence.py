@@ -62,6 +62,16 @@ LEVELS: dict[str, str] = {
     UNTESTABLE: "The data cannot answer it (too few weeks, or free shares unknown); the reason is "
     "given.",
 }
+#: Each level as counted in a headline ("3 uncertain"); the first four are always counted.
+COUNTED: dict[str, str] = {
+    SOURCED: "hold on sourced facts",
+    ASSUMED: "hold but rest on assumptions",
+    UNCERTAIN: "uncertain",
+    FAILS: "do not hold",
+    MEASURED: "hold on measured data",
+    AS_GIVEN: "hold on the data as given",
+    UNTESTABLE: "cannot be tested",
+}
 #: Short marks shown beside each level (text, so colour is never the only cue).
 MARKS = {
     SOURCED: "✔",
@@ -402,6 +412,20 @@ def _week_text(text: str) -> str:
     """A week (ISO text) as "18 May 2026"."""
     stamp = pd.Timestamp(text)
     return f"{stamp.day} {stamp:%B %Y}"
+
+
+def level_counts(found: dict) -> str:
+    """How many claims stand at each verdict level, e.g. "0 hold on sourced facts, 5 hold but
+    rest on assumptions, 3 uncertain, 0 do not hold" (the levels of a reconstructed snapshot are
+    always all named; the others only where a claim has them)."""
+    levels = [entry["level"] for entry in found["claims"].values()]
+    always = (SOURCED, ASSUMED, UNCERTAIN, FAILS) if found["basis"] == "reconstructed" else ()
+    parts = [
+        f"{levels.count(level)} {words}"
+        for level, words in COUNTED.items()
+        if level in always or level in levels
+    ]
+    return ", ".join(parts)
 
 
 def basis_paragraph(found: dict) -> str:

@@ -1,11 +1,11 @@
 """Link previews: Open Graph and Twitter-card metadata, with a PNG of the page's headline chart.
 
-While the book build executes the chapters, :func:`save_png` writes each chapter's first chart
-(its headline chart; each chapter runs in a kernel of its own) as a PNG into the folder named by
-``$TOKENRACE_PREVIEWS`` (set by ``_ext/tokenrace_book.py``, a folder keyed like the execution
-cache, so a cached chapter's PNG stays valid). The build copies the PNG of each page's headline
-chart to ``_previews/`` of the site, and :func:`meta_tags` writes the page's ``og:*`` and
-``twitter:*`` tags with absolute URLs under the site's URL.
+While the book build executes the chapters, :func:`save_png` writes each chapter's headline
+chart (named in :data:`HEADLINE_CHARTS`, never merely the first one drawn) as a PNG into the
+folder named by ``$TOKENRACE_PREVIEWS`` (set by ``_ext/tokenrace_book.py``, a folder keyed like
+the execution cache, so a cached chapter's PNG stays valid). The build copies the PNG of each
+page's headline chart to ``_previews/`` of the site, and :func:`meta_tags` writes the page's
+``og:*`` and ``twitter:*`` tags with absolute URLs under the site's URL.
 """
 
 from __future__ import annotations
@@ -21,19 +21,27 @@ PREVIEWS_ENV = "TOKENRACE_PREVIEWS"
 SITE_FOLDER = "_previews"
 #: Resolution of the preview PNGs (dots per inch; the charts are 5.2 inches wide, about 780 px).
 DPI = 150
-#: Charts saved by this process (a chapter's kernel): only its first one is its headline.
-_SAVED: list[str] = []
+#: The headline chart of each page that has charts, by name: its link preview's image. The race
+#: opens with the essay's first chart, the weekly volume.
+HEADLINE_CHARTS: dict[str, str] = {
+    "chapters/race": "fig-race-total",
+    "chapters/open-secret": "fig-open-labs",
+    "chapters/fork": "fig-fork-share",
+    "chapters/humanist": "fig-humanist-cost-usage",
+    "chapters/data": "fig-data-total",
+    "chapters/claims": "fig-claims-robustness",
+}
 #: Longest description, in characters.
 DESCRIPTION_CHARS = 200
 
 
 def save_png(fig, name: str) -> Path | None:
-    """Save ``fig`` as ``<$TOKENRACE_PREVIEWS>/<name>.png`` if it is the first chart this process
-    publishes (drawing a PNG costs as much as the SVG); nothing outside the book build."""
+    """Save ``fig`` as ``<$TOKENRACE_PREVIEWS>/<name>.png`` if it is a headline chart
+    (:data:`HEADLINE_CHARTS`; drawing a PNG costs as much as the SVG); nothing outside the book
+    build."""
     folder = os.environ.get(PREVIEWS_ENV, "").strip()
-    if not folder or (_SAVED and _SAVED[0] != name):
+    if not folder or name not in HEADLINE_CHARTS.values():
         return None
-    _SAVED[:1] = [name]
     path = Path(folder) / f"{name}.png"
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, format="png", dpi=DPI, metadata={"Software": None})
