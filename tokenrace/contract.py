@@ -89,10 +89,13 @@ def _free_within_total(frame: pd.DataFrame):
             return pd.Series(True, index=free.index)
         tokens = frame["tokens"].reindex(free.index)
         whole = free.str.fullmatch(r"\d+") & tokens.str.fullmatch(r"\d+")
-        fits = pd.Series(True, index=free.index)
-        # Python integers: exact for any count up to 2^63 - 1.
-        fits[whole] = [int(f) <= int(t) for f, t in zip(free[whole], tokens[whole], strict=True)]
-        return fits
+        # Python integers: exact for any count up to 2^63 - 1. Built whole, never assigned into a
+        # boolean Series through a mask (an empty mask made pandas warn of an incompatible dtype).
+        fits = [
+            not ok or int(f) <= int(t)
+            for f, t, ok in zip(free, tokens, whole.fillna(False).astype(bool), strict=True)
+        ]
+        return pd.Series(fits, index=free.index, dtype=bool)
 
     return check
 
