@@ -23,7 +23,9 @@ has no value; the page then warns for that expression alone, naming the error (f
 
 from __future__ import annotations
 
+import os
 import re
+import tempfile
 from typing import Any
 
 #: Key prefix of a recorded value among the notebook's glue data.
@@ -32,6 +34,8 @@ EVAL_KEY = "eval:"
 GLUE_PREFIX = "application/papermill.record/"
 #: Metadata key of a recorded output that holds why its expression has no value.
 ERROR_KEY = "tokenrace_eval_error"
+#: Name prefix of the temporary folder holding a kernel's sockets while it runs a notebook.
+SOCKETS_PREFIX = "tokenrace-kernel-"
 #: ``{eval}`expr``` or ``{eval}`` expr ``` in Markdown source.
 _ROLE = re.compile(r"\{eval\}(`+)(.+?)\1", re.S)
 
@@ -103,11 +107,21 @@ def _recording_client():
     class RecordingClient(NotebookClient):
         """nbclient that evaluates each Markdown cell's ``{eval}`` expressions as it passes it."""
 
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
+        def __init__(self, *args: Any, sockets: str, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
+            self.sockets = sockets  # a folder of this kernel's own (see create_kernel_manager)
             self.last_code = None  # index of the last code cell passed
             # expression -> (index of the code cell before its first use, its result), in order
             self.values: dict[str, tuple[int | None, dict]] = {}
+
+        def create_kernel_manager(self):
+            """The kernel talks over Unix sockets in a folder of its own (IPC transport), not
+            over TCP ports: kernels started side by side by the worker pool raced for the same
+            free ports ("zmq.error.ZMQError: Address already in use")."""
+            km = super().create_kernel_manager()
+            km.transport = "ipc"
+            km.ip = os.path.join(self.sockets, "kernel")  # sockets kernel-1, kernel-2, ...
+            return km
 
         async def async_execute_cell(self, cell, cell_index, execution_count=None, **kw):
             if cell.cell_type == "markdown":
@@ -173,7 +187,9 @@ def execute(notebook, cwd: str, timeout: int | None, allow_errors: bool = False)
 
     Returns jupyter-cache's ``ExecutionResult`` (notebook, cwd, seconds, error, traceback), like
     ``jupyter_cache.executors.utils.single_nb_execution``, whose timeout and allow_errors
-    overrides from the notebook's metadata it honours too.
+    overrides from the notebook's metadata it honours too. The kernel talks over IPC (Unix
+    sockets) in a temporary folder of its own, removed afterwards, so kernels started at once
+    never race for a TCP port.
     """
     import traceback
 
@@ -184,16 +200,18 @@ def execute(notebook, cwd: str, timeout: int | None, allow_errors: bool = False)
     settings = notebook.metadata.get("execution", {})
     timeout = settings.get("timeout", timeout)
     allow_errors = settings.get("allow_errors", allow_errors)
-    client = _recording_client()(
-        notebook,
-        timeout=timeout,
-        allow_errors=allow_errors,
-        record_timing=False,  # timing metadata in the cells would change the cache's hash
-        resources={"metadata": {"path": cwd}},
-    )
     error = exc_string = None
     timer = Timer()
-    with timer:
+    # A short path: a Unix socket's path may not exceed about 100 bytes.
+    with tempfile.TemporaryDirectory(prefix=SOCKETS_PREFIX) as sockets, timer:
+        client = _recording_client()(
+            notebook,
+            sockets=sockets,
+            timeout=timeout,
+            allow_errors=allow_errors,
+            record_timing=False,  # timing metadata in the cells would change the cache's hash
+            resources={"metadata": {"path": cwd}},
+        )
         try:
             client.execute()
             attach(notebook, client.values)

@@ -68,3 +68,44 @@ def test_a_cell_error_is_reported_once_not_retried(monkeypatch) -> None:
     _path, _nb, _seconds, error, note = parallel_execute._execute("/b/a.md", _notebook(), 30)
     assert len(seen) == 1 and note == ""
     assert error is not None and error.startswith("CellExecutionError")
+
+
+_CONNECTION = """\
+import json
+from ipykernel.connect import get_connection_info
+
+info = json.loads(get_connection_info())
+print(info["transport"], info["ip"])
+"""
+
+
+def test_kernels_started_at_once_talk_over_sockets_of_their_own(tmp_path) -> None:
+    """Kernels started side by side, as the build's worker pool starts them, use IPC transport
+    (Unix sockets) each in a folder of its own, never TCP ports they could race for ("Address
+    already in use"); the folders are removed afterwards."""
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
+    notebook = _notebook()
+    notebook.cells[0].source = _CONNECTION
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
+    runs = 4
+    with ProcessPoolExecutor(max_workers=runs) as pool:
+        done = list(
+            pool.map(
+                parallel_execute._execute,
+                [str(tmp_path / f"n{i}.md") for i in range(runs)],
+                [notebook] * runs,
+                [60] * runs,
+            )
+        )
+    seen = []
+    for _path, executed, _seconds, error, note in done:
+        assert (error, note) == (None, "")  # no failure, no retry
+        transport, ip = executed.cells[0].outputs[0].text.split()
+        seen.append(ip)
+        assert transport == "ipc"
+        folder = os.path.dirname(ip)
+        assert os.path.basename(folder).startswith(parallel_execute.inline_eval.SOCKETS_PREFIX)
+        assert not os.path.exists(folder), "the sockets' folder outlived the run"
+    assert len({os.path.dirname(ip) for ip in seen}) == runs
