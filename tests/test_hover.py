@@ -58,6 +58,26 @@ def test_a_text_per_mark_or_an_error() -> None:
     plt.close(fig)
 
 
+def test_a_mark_the_chart_would_not_draw_is_refused_by_name() -> None:
+    """On a log axis a zero (a model priced at zero) is not drawn, nor is a missing value
+    anywhere: a mark there would leave its text without a mark ("14 marks drawn for 16 hover
+    texts" when the SVG is titled), so the chart must leave the value out and say so."""
+    fig, ax = charts.new_figure("Log")
+    ax.scatter([1.0, 10.0], [0.5, 5.0])
+    ax.set_yscale("log")
+    with pytest.raises(ValueError, match=r"'Free model' cannot be drawn: y = 0.0 .* log axis"):
+        hover.marks(ax, [1.0, 2.0], [0.5, 0.0], ["Priced model", "Free model"])
+    with pytest.raises(ValueError, match=r"'Unpriced' cannot be drawn: x = nan"):
+        hover.marks(ax, [float("nan")], [1.0], ["Unpriced"])
+    hover.marks(ax, [1.0, 10.0], [0.5, 5.0], ["a", "b"])  # drawable values pass
+    ax.set_yscale("linear")
+    hover.marks(ax, [1.0], [0.0], ["zero on a linear axis"])
+    svg = charts.svg_bytes(fig).decode()
+    titled = hover.titled_svg(svg, hover.hover_texts(fig), "fig-log")
+    assert titled.count("<title>") == 3
+    plt.close(fig)
+
+
 def test_stack_marks_sit_mid_band_with_week_value_and_unit() -> None:
     weeks = pd.DatetimeIndex(["2026-05-18", "2026-05-25"], name="week")
     frame = pd.DataFrame({"DeepSeek": [6.5, 7.0], "Anthropic": [3.0, 3.3]}, index=weeks)

@@ -194,6 +194,18 @@ def plot_models_against_anchors(snap: Snapshot, checked: pd.DataFrame) -> None:
     rows = checked[(checked["kind"] == "model") & (checked["role"] == "knot")].copy()
     rows["sourced_b"] = rows["value"].astype(float)
     rows["snapshot_b"] = rows["measured"].astype(float)
+    # A figure at zero (a model not listed that week, say) has no place on the log axes.
+    zero = rows[~(rows["sourced_b"].gt(0) & rows["snapshot_b"].gt(0))]
+    rows = rows.drop(index=zero.index)
+    left_out = (
+        f" {len(zero)} figure{'s' if len(zero) > 1 else ''} at zero "
+        f"{'have' if len(zero) > 1 else 'has'} no place on the log axes and "
+        f"{'are' if len(zero) > 1 else 'is'} not shown: "
+        + "; ".join(f"{r.subject}, {hover.week_text(r.week)}" for r in zero.itertuples())
+        + "."
+        if not zero.empty
+        else ""
+    )
     fig, ax = charts.new_figure("Model figures: sourced against snapshot", height=4.6, width=6.4)
     low, high = rows[["sourced_b", "snapshot_b"]].min().min() / 1.5, rows["sourced_b"].max() * 1.5
     ax.plot([low, high], [low, high], color=charts.GRID, linewidth=2, zorder=1)
@@ -230,6 +242,7 @@ def plot_models_against_anchors(snap: Snapshot, checked: pd.DataFrame) -> None:
         caption=(
             "Every sourced weekly figure for a single model (horizontal) against the same model "
             "and week in the snapshot (vertical). Points on the diagonal are reproduced exactly."
+            + left_out
         ),
         alt=(
             f"Scatter plot of {len(rows)} sourced model figures, from "

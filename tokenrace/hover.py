@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import base64
 import html
+import math
+import numbers
 import re
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
@@ -46,11 +48,15 @@ def percent(value: float) -> str:
 def marks(ax, x: Sequence, y: Sequence[float], texts: Iterable[str], size: float = SIZE) -> None:
     """Invisible marks at ``(x, y)`` in data units of ``ax``, one per text, on top of the chart.
 
-    Call it last, once the axes' limits are set: the marks never change them.
+    Call it last, once the axes' limits and scales are set: the marks never change them. A mark
+    matplotlib would not draw (a missing or infinite value, or one at or below zero on a log
+    axis) is refused with a ValueError naming it: the chart must leave that value out, and say
+    so in its caption, so that its hover marks are exactly the marks it draws.
     """
     texts = [" ".join(str(t).split()) for t in texts]
     if len(texts) != len(x) or len(texts) != len(y):
         raise ValueError(f"{len(texts)} hover texts for {len(x)} x and {len(y)} y values")
+    _refuse_undrawable(ax, x, y, texts)
     if not texts:
         return
     fig = ax.figure
@@ -70,6 +76,22 @@ def marks(ax, x: Sequence, y: Sequence[float], texts: Iterable[str], size: float
     ax.set_xlim(xlim)
     ax.set_ylim(ylim)
     registry.append(texts)
+
+
+def _refuse_undrawable(ax, x: Sequence, y: Sequence, texts: list[str]) -> None:
+    """Raise ValueError for the first numeric coordinate the axes cannot place (dates and
+    category labels are left to matplotlib)."""
+    for name, values, scale in (("x", x, ax.get_xscale()), ("y", y, ax.get_yscale())):
+        for value, text in zip(values, texts, strict=True):
+            if not isinstance(value, numbers.Real) or isinstance(value, bool):
+                continue
+            number = float(value)
+            if not math.isfinite(number) or (scale == "log" and number <= 0):
+                where = "on a log axis" if math.isfinite(number) else "as a value"
+                raise ValueError(
+                    f"hover mark {text!r} cannot be drawn: {name} = {number} has no place "
+                    f"{where}; leave it out of the chart and name it in the caption"
+                )
 
 
 def lines(ax, frame: pd.DataFrame, value_text, size: float = SIZE) -> None:

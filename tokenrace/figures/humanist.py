@@ -11,10 +11,26 @@ from tokenrace.figures.style import MARKERS, B, T
 from tokenrace.snapshot import Snapshot
 
 
+def log_scatter_models(snap: Snapshot) -> tuple[pd.DataFrame, str]:
+    """The models of the final four weeks the cost chart can draw on its log axes (a positive
+    blended price), most used first, and the caption words naming the rest: those without a
+    price, and those priced at zero (free), apart. A model without tokens in those weeks is not
+    a model of the final month and is not counted."""
+    usage = claims.final_month_usage(snap)
+    usage = usage[usage["tokens"] > 0]
+    price = usage["blended_usd_per_mtok"]
+    left_out = style.not_shown_text(usage.loc[price.isna(), "name"], "without a price")
+    left_out += style.not_shown_text(
+        usage.loc[price.eq(0), "name"], "priced at zero (free)", log_axis=True
+    )
+    return usage[price.gt(0)], left_out
+
+
 def cost_vs_usage(snap: Snapshot) -> None:
-    """Scatter, log-log: blended price against final-month tokens, by origin; Gemma labelled."""
-    table = claims.final_month_usage(snap)
-    table = table[table["blended_usd_per_mtok"].notna() & (table["tokens"] > 0)]
+    """Scatter, log-log: blended price against final-month tokens, by origin; Gemma labelled.
+
+    Models without a price, or priced at zero, have no place on it: the caption names them."""
+    table, left_out = log_scatter_models(snap)
     fig, ax = charts.new_figure("Cost against usage, final month", height=6.0)
     for group in recut.ORIGIN_GROUPS:
         rows = table[table["group"] == group]
@@ -31,13 +47,26 @@ def cost_vs_usage(snap: Snapshot) -> None:
             label=recut.ORIGIN_GROUPS[group],
             zorder=3,
         )
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    style.money_log_axis(ax.yaxis)
-    style.token_log_axis(ax.xaxis)
+    if table.empty:  # nothing has a place on log axes: say so on the chart itself
+        ax.text(
+            0.5,
+            0.5,
+            "No model of the final four weeks\nhas a positive price",
+            ha="center",
+            va="center",
+            transform=ax.transAxes,
+            color=charts.MUTED,
+        )
+        ax.set_xticks([])
+        ax.set_yticks([])
+    else:
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        style.money_log_axis(ax.yaxis)
+        style.token_log_axis(ax.xaxis)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), fontsize=11.5, ncols=2)
     ax.set_xlabel("Tokens in the final four weeks (log scale)")
     ax.set_ylabel("Blended price (USD per million tokens, log)")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), fontsize=11.5, ncols=2)
     # Fix the layout before placing the names: they are placed on screen positions, and a later
     # constrained-layout pass would move the axes under them.
     fig.draw_without_rendering()
@@ -67,19 +96,29 @@ def cost_vs_usage(snap: Snapshot) -> None:
         caption=(
             "Each priced model's blended price (3:1 input:output, USD per million tokens) "
             "against its tokens in the final four weeks, both on log scales, by origin (colour "
-            "and marker shape). Gemma models and the three most-used models are named."
+            "and marker shape). Gemma models and the three most-used models are named." + left_out
         ),
         alt=(
-            f"Log-log scatter of {len(table)} models. Prices run from "
-            f"${table['blended_usd_per_mtok'].min():.2f} to "
-            f"${table['blended_usd_per_mtok'].max():.2f} per million tokens; the most-used "
-            "models sit at the cheap end: "
-            + ", ".join(
-                f"{r.name} ${r.blended_usd_per_mtok:.2f}" for r in table.head(3).itertuples()
+            f"Log-log scatter of {len(table)} models."
+            + (
+                f" Prices run from ${table['blended_usd_per_mtok'].min():.2f} to "
+                f"${table['blended_usd_per_mtok'].max():.2f} per million tokens; the most-used "
+                "models sit at the cheap end: "
+                + ", ".join(
+                    f"{r.name} ${r.blended_usd_per_mtok:.2f}" for r in table.head(3).itertuples()
+                )
+                + "."
+                if not table.empty
+                else ""
             )
-            + ". Gemma: "
-            + ", ".join(f"{r.name} ${r.blended_usd_per_mtok:.2f}" for r in gemma.itertuples())
-            + "."
+            + (
+                " Gemma: "
+                + ", ".join(f"{r.name} ${r.blended_usd_per_mtok:.2f}" for r in gemma.itertuples())
+                + "."
+                if not gemma.empty
+                else ""
+            )
+            + left_out
         ),
         snap=snap,
         data=pd.DataFrame(
@@ -97,6 +136,18 @@ def price_by_origin(snap: Snapshot) -> pd.DataFrame:
     """Bar chart of the token-weighted blended price per origin group; returns its table."""
     table = prices.usage_and_price(snap, recut.last_weeks(snap, claims.MONTH_WEEKS), paid=True)
     by_group = prices.weighted_price(table, "group")
+    # A group whose priced models had no paid tokens has no average price (0 / 0): not drawn.
+    by_group = by_group[by_group["usd_per_mtok"].notna()]
+    every = claims.final_month_usage(snap)  # all tokens, free ones too
+    used = dict.fromkeys(every.loc[every["tokens"] > 0, "group"])
+    no_price = [recut.ORIGIN_GROUPS[g] for g in used if g not in by_group.index]
+    left_out = (
+        f" {len(no_price)} origin group{'s' if len(no_price) > 1 else ''} without paid tokens at "
+        f"a recorded price {'are' if len(no_price) > 1 else 'is'} not shown: "
+        f"{'; '.join(no_price)}."
+        if no_price
+        else ""
+    )
     fig, ax = charts.new_figure("What a million tokens cost,\nby origin", height=3.8)
     labels = [recut.ORIGIN_GROUPS[g] for g in by_group.index]
     ax.barh(
@@ -108,7 +159,8 @@ def price_by_origin(snap: Snapshot) -> pd.DataFrame:
     for y, value in enumerate(by_group["usd_per_mtok"]):
         ax.text(value, y, f" ${value:.2f}", va="center", fontsize=11.5)
     ax.set_xlabel("Token-weighted blended price (USD per million tokens)")
-    ax.set_xlim(0, float(by_group["usd_per_mtok"].max()) * 1.25)
+    highest = float(by_group["usd_per_mtok"].max()) if not by_group.empty else 0.0
+    ax.set_xlim(0, highest * 1.25 if highest > 0 else 1.0)
     ax.invert_yaxis()
     ax.grid(axis="y", visible=False)
     hover.marks(
@@ -125,7 +177,9 @@ def price_by_origin(snap: Snapshot) -> pd.DataFrame:
         name="fig-humanist-price-origin",
         caption=(
             "Average blended price paid per million tokens in the final four weeks, by origin "
-            "group, weighting each priced model by its tokens. " + prices.counted_text(table)
+            "group, weighting each priced model by its tokens. "
+            + prices.counted_text(table)
+            + left_out
         ),
         alt=(
             "Horizontal bar chart of the token-weighted price by origin: "
@@ -180,6 +234,16 @@ def spend_vs_tokens(snap: Snapshot) -> pd.DataFrame:
     weeks = recut.last_weeks(snap, claims.MONTH_WEEKS)
     shares = prices.spend_and_token_shares(snap, weeks, "country")
     shares.index = [c or "unattributed" for c in shares.index]
+    # A country whose priced models had no paid tokens (free-only ones) has nothing to draw.
+    unpaid = [c for c in shares.index if not shares.at[c, "token_share_pct"] > 0]
+    shares = shares.drop(index=unpaid)
+    left_out = (
+        f" {len(unpaid)} {'country' if len(unpaid) == 1 else 'countries'} without paid tokens "
+        f"at a recorded price {'is' if len(unpaid) == 1 else 'are'} not shown: "
+        f"{', '.join(unpaid)}."
+        if unpaid
+        else ""
+    )
     fig, ax = charts.new_figure("Tokens against spend, by country", height=3.8)
     y = np.arange(len(shares))
     height = 0.38
@@ -221,6 +285,7 @@ def spend_vs_tokens(snap: Snapshot) -> pd.DataFrame:
             "country where each model was made. Spend assumes every model's tokens are 3 parts "
             "input to 1 part output at its listed prices; unpriced models are left out of both. "
             + prices.counted_text(shares)
+            + left_out
         ),
         alt=(
             "Paired bar chart: "

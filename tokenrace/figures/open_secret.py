@@ -99,6 +99,14 @@ def labs_stacked(snap: Snapshot, n_labs: int = 7) -> None:
     )
 
 
+def price_words(usd: float, unit: str = "") -> str:
+    """A blended price as a bar's label says it: ``$0.32``, ``$0 (free)``, ``price not
+    recorded``; ``unit`` follows a price (`` per million tokens``)."""
+    if np.isnan(usd):
+        return "price not recorded"
+    return f"$0{unit} (free)" if usd == 0 else f"${usd:.2f}{unit}"
+
+
 def price_and_usage(snap: Snapshot, n: int = 12) -> None:
     """Bars of the most-used models' final-month tokens, each labelled with its blended price."""
     table = claims.final_month_usage(snap).head(n)
@@ -113,7 +121,7 @@ def price_and_usage(snap: Snapshot, n: int = 12) -> None:
     for bar, hatch in zip(bars, hatches, strict=True):
         bar.set_hatch(hatch)
     for y, (value, price) in enumerate(zip(tokens, table["blended_usd_per_mtok"], strict=True)):
-        label = "price not recorded" if np.isnan(price) else f"${price:.2f}"
+        label = price_words(price)
         ax.text(value, y, f" {label}", va="center", fontsize=11.5, color=charts.INK)
     ax.set_xlabel("Tokens in the final four weeks (trillions)")
     ax.set_xlim(0, float(tokens.max()) * 1.35)
@@ -136,11 +144,7 @@ def price_and_usage(snap: Snapshot, n: int = 12) -> None:
         list(range(len(table))),
         [
             f"{r.name} · {r.tokens / T:.2f} T tokens in the final four weeks · "
-            + (
-                "price not recorded"
-                if np.isnan(r.blended_usd_per_mtok)
-                else f"${r.blended_usd_per_mtok:.2f} per million tokens"
-            )
+            + price_words(r.blended_usd_per_mtok, " per million tokens")
             for r in table.itertuples()
         ],
     )
@@ -151,17 +155,14 @@ def price_and_usage(snap: Snapshot, n: int = 12) -> None:
         caption=(
             "The most-used models of the final four weeks, by tokens (bars, coloured by origin; "
             "hatched bars have closed weights), each labelled with its blended price in USD per "
-            "million tokens (3 parts input to 1 part output)."
+            "million tokens (3 parts input to 1 part output); '$0 (free)' is a model listed at "
+            "a price of zero."
         ),
         alt=(
             f"Horizontal bar chart of the {len(top)} most-used models. "
             + "; ".join(
                 f"{r.name} {r.tokens / T:.1f} T at "
-                + (
-                    "no recorded price"
-                    if np.isnan(r.blended_usd_per_mtok)
-                    else f"${r.blended_usd_per_mtok:.2f} per million"
-                )
+                + price_words(r.blended_usd_per_mtok, " per million")
                 for r in top.head(5).itertuples()
             )
             + "."

@@ -41,18 +41,44 @@ def billions_text(billions: float) -> str:
     return f"{billions * 1e6:,.0f} K"
 
 
+#: Below this ratio of the data's largest to smallest value, a log axis also ticks at 2 and 5
+#: times each power of ten (else a narrow range could show a single tick).
+NARROW_LOG_RANGE = 30.0
+
+
+def _log_locator(axis: Axis) -> LogLocator:
+    """Ticks at each power of ten, and at 2 and 5 times it when the data span a narrow range.
+    Call it once the data are drawn."""
+    low, high = axis.get_data_interval()
+    narrow = 0 < low <= high < low * NARROW_LOG_RANGE
+    return LogLocator(base=10, subs=(1.0, 2.0, 5.0) if narrow else (1.0,))
+
+
 def money_log_axis(axis: Axis) -> None:
     """A log axis in USD: a tick at each power of ten, written $0.10, $1, $10 (not 10⁰)."""
-    axis.set_major_locator(LogLocator(base=10))
+    axis.set_major_locator(_log_locator(axis))
     axis.set_major_formatter(FuncFormatter(lambda v, _pos: money_text(v)))
     axis.set_minor_formatter(NullFormatter())
 
 
 def token_log_axis(axis: Axis) -> None:
     """A log axis of tokens given in billions: a tick at each power of ten, written 1 T, 10 T."""
-    axis.set_major_locator(LogLocator(base=10))
+    axis.set_major_locator(_log_locator(axis))
     axis.set_major_formatter(FuncFormatter(lambda v, _pos: billions_text(v)))
     axis.set_minor_formatter(NullFormatter())
+
+
+def not_shown_text(names, what: str, *, log_axis: bool = False) -> str:
+    """Caption words for the models a chart leaves out, with their names, or "" if none:
+    `` 2 models without a price are not shown: A, B.`` With ``log_axis``, they are said to have
+    no place on the log axis (a price or count of zero, say)."""
+    names = list(names)
+    if not names:
+        return ""
+    one = len(names) == 1
+    models = "1 model" if one else f"{len(names)} models"
+    place = f"{'has' if one else 'have'} no place on the log axis and " if log_axis else ""
+    return f" {models} {what} {place}{'is' if one else 'are'} not shown: {', '.join(names)}."
 
 
 def weeks_text(index: pd.DatetimeIndex) -> list[str]:
