@@ -6,10 +6,16 @@ country of origin, computing the essay's claims, and drawing charts in one house
 
 from __future__ import annotations
 
+import warnings
 from typing import TYPE_CHECKING
 
 from tokenrace.layout import fingerprint
 from tokenrace.paths import DATA_ENV_VAR, DEFAULT_DATA_DIR, snapshot_dir
+
+# Python hides a DeprecationWarning unless it is raised in __main__. Show those this package's
+# own code sets off (a pandas or numpy call it makes that is going away): in the book build a
+# cell's warning is written to stderr, which fails the strict build, before the call breaks.
+warnings.filterwarnings("default", category=DeprecationWarning, module=r"tokenrace(\.|$)")
 
 if TYPE_CHECKING:
     from tokenrace.snapshot import Problem, Snapshot, SnapshotError, check_snapshot, load_snapshot
