@@ -25,6 +25,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from bookbuild import ROOT, Build, build_book, is_notebook, source_of, toc_files
+from tokenrace import load_snapshot
 from tokenrace.edition import PDF_NAME, pdf_in_build
 
 pytestmark = [pytest.mark.book, pytest.mark.browser]
@@ -152,3 +153,31 @@ def test_a_removed_pdf_leaves_the_site_and_the_landing_page(edition: Edition, tm
     landing = BeautifulSoup((site / "intro.html").read_text(encoding="utf-8"), "html.parser")
     assert landing.select("a[href$='.pdf']") == [], "the landing page links a PDF that is gone"
     assert not (site / PDF_NAME).exists(), "the site still carries the removed PDF"
+
+
+def test_pdf_code_blocks_wrap_instead_of_running_off_the_page(edition: Edition) -> None:
+    """Paper cannot scroll: the README's long command lines print whole (they were cut at
+    "…and buil")."""
+    for line in (ROOT / "intro.md").read_text(encoding="utf-8").splitlines():
+        if line.startswith("$ make "):
+            assert squeeze(line) in edition.text, f"cut in the PDF: {line}"
+
+
+def test_pdf_shows_one_verdict_per_claim(edition: Edition) -> None:
+    """Each claim block of the PDF names one level between its id and its test."""
+    from tokenrace import claims, evidence
+
+    found = evidence.load(load_snapshot())
+    levels = {squeeze(level): level for level in evidence.LEVELS}
+    blocks = 0
+    for claim in claims.REGISTER:
+        for head in edition.text.split(f"{claim.id}:")[1:]:
+            if "Test:" not in head:
+                continue
+            head = head.split("Test:")[0]
+            named = [lv for sq, lv in levels.items() for _ in range(head.count(sq))]
+            if not named:  # the id in running prose, not a claim block
+                continue
+            blocks += 1
+            assert named == [found["claims"][claim.id]["level"]], (claim.id, named)
+    assert blocks >= 2 * len(claims.REGISTER)  # once in its chapter, once on the Claims page

@@ -2,8 +2,9 @@
 
 - **Link previews.** Every page of ``_toc.yml`` carries Open Graph and Twitter-card tags: its
   title, a description from its first paragraph, its absolute URL under the GitHub Pages site of
-  the test remote, and as image the PNG of its headline chart (its first chart; the book's first
-  chart on pages without one), which the site serves.
+  the test remote, and as image the PNG of its headline chart (named in
+  ``tokenrace.previews.HEADLINE_CHARTS``; the first chapter's on pages without one), which the
+  site serves.
 - **Values on hover.** Charts are inline SVG. In Chromium, moving the mouse over a data mark
   hovers that mark, whose title names its series, week or model, and value with its unit; the
   same text is the mark's accessible name. Checked on the issue's example (DeepSeek's band in the

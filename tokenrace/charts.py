@@ -8,7 +8,7 @@ In the book build (``TOKENRACE_BOOK_BUILD=1``, set by ``_ext/tokenrace_book.py``
 emits a MyST figure with its alt text, name and caption; the SVG and the chart's data (CSV) travel
 inside the notebook's output as data URIs, so a cached run never points at a file that is gone.
 The SVG's data marks carry their values as titles (:mod:`tokenrace.hover`), and the book inlines
-it into the page; the chapter's first chart is also saved as the page's preview PNG
+it into the page; a chapter's headline chart is also saved as the page's preview PNG
 (:mod:`tokenrace.previews`). In a live notebook it shows the chart and its caption directly.
 """
 
