@@ -17,8 +17,11 @@ from bs4 import BeautifulSoup
 from test_short_snapshots import slice_of_data
 
 from bookbuild import TEST_BRANCH, TEST_REPO_WEB, Build, build_book, copy_tree
-from tokenrace import claims, load_snapshot, recut
-from tokenrace.paths import DEFAULT_DATA_DIR
+from tokenrace import load_snapshot
+from tokenrace.analysis import recut
+from tokenrace.claims import register as claims
+from tokenrace.claims import reporting
+from tokenrace.snapshot.paths import DEFAULT_DATA_DIR
 
 pytestmark = pytest.mark.book
 
@@ -141,7 +144,7 @@ def test_no_unrendered_markup(book: Build, page: str) -> None:
 
 
 def test_claims_page_shows_every_claim_with_its_evidence(book: Build) -> None:
-    from tokenrace import evidence
+    from tokenrace.claims import evidence
 
     body = text(book, "chapters/claims")
     for claim in claims.REGISTER:
@@ -156,7 +159,7 @@ def test_claims_page_shows_every_claim_with_its_evidence(book: Build) -> None:
         assert f"{evidence.MARKS[found['claims'][claim.id]['level']]} " in body
     links = soup(book, "chapters/claims").select("main a.reference.internal")
     targets = {a["href"] for a in links}
-    for chapter in claims.CHAPTER_DOCS:
+    for chapter in reporting.CHAPTER_DOCS:
         assert any(f"#claims-{chapter}" in t for t in targets), chapter
 
 

@@ -1,6 +1,6 @@
-"""The PDF edition (``make pdf``, :mod:`tokenrace.edition`) on a copy of the built book.
+"""The PDF edition (``make pdf``, :mod:`tokenrace.book.edition`) on a copy of the built book.
 
-``python -m tokenrace.edition`` runs on a copy of the ``book`` fixture's checkout, build folder
+``python -m tokenrace.book.edition`` runs on a copy of the ``book`` fixture's checkout, build folder
 and execution cache included (so nothing re-executes, and the fixture's own pages stay as they
 are for the other tests). Its text, extracted with pypdf, must hold, in reading order:
 
@@ -25,7 +25,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from bookbuild import ROOT, Build, build_book, is_notebook, source_of, toc_files
-from tokenrace.edition import PDF_NAME, pdf_in_build
+from tokenrace.book.edition import PDF_NAME, pdf_in_build
 
 pytestmark = [pytest.mark.book, pytest.mark.browser]
 
@@ -54,7 +54,7 @@ def edition(book: Build, tmp_path_factory: pytest.TempPathFactory) -> Edition:
     src = tmp_path_factory.mktemp("pdf") / "src"
     shutil.copytree(book.src, src, symlinks=True)
     done = subprocess.run(
-        [sys.executable, "-m", "tokenrace.edition", str(src)],
+        [sys.executable, "-m", "tokenrace.book.edition", str(src)],
         capture_output=True,
         text=True,
         timeout=1800,

@@ -8,11 +8,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from tokenrace.layout import fingerprint
-from tokenrace.paths import DATA_ENV_VAR, DEFAULT_DATA_DIR, snapshot_dir
+from tokenrace.snapshot.layout import fingerprint
+from tokenrace.snapshot.paths import DATA_ENV_VAR, DEFAULT_DATA_DIR, snapshot_dir
 
 if TYPE_CHECKING:
-    from tokenrace.snapshot import Problem, Snapshot, SnapshotError, check_snapshot, load_snapshot
+    from tokenrace.snapshot.load import (
+        Problem,
+        Snapshot,
+        SnapshotError,
+        check_snapshot,
+        load_snapshot,
+    )
 
 _LAZY = {"Problem", "Snapshot", "SnapshotError", "check_snapshot", "load_snapshot"}
 
@@ -21,7 +27,7 @@ def __getattr__(name: str):
     """Import the loader (pandas, pandera) only when it is used: the book build's extension
     imports this package for its paths and fingerprints and must start fast."""
     if name in _LAZY:
-        from tokenrace import snapshot
+        from tokenrace.snapshot import load as snapshot
 
         return getattr(snapshot, name)
     raise AttributeError(f"module 'tokenrace' has no attribute {name!r}")
