@@ -1,17 +1,23 @@
 # The two commands of README.md:  `make book`  and  `make test`.
-# Both create the virtual environment in .venv/ from the pinned requirements.txt first.
+# Both create the virtual environment in .venv/ first, from the pinned requirements-dev.txt (which
+# starts with `-r requirements.txt`, the readers' and Binder's environment, and adds the test, lint
+# and PDF tools). `make test` also creates .venv/reader/ from requirements.txt alone, where the
+# JupyterLab tests run the server and the kernels, as Binder would.
 SHELL := /bin/bash
 .SHELLFLAGS := -eo pipefail -c
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat requirements.txt pyproject.toml | sha256sum | cut -c1-12)
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt pyproject.toml | sha256sum | cut -c1-12)
 JB_FLAGS := -W -n --keep-going
+
+READER_VENV := $(VENV)/reader
+READER_STAMP := $(READER_VENV)/.installed-$(shell cat requirements.txt pyproject.toml | sha256sum | cut -c1-12)
 
 CFF_VENV := $(VENV)/cff
 CFF_STAMP := $(CFF_VENV)/.installed-$(shell cat requirements-cff.txt | sha256sum | cut -c1-12)
 
-.PHONY: book test venv lint clean linkcheck system-deps bench cff lint-workflows refresh pdf
+.PHONY: book test venv reader-venv lint clean linkcheck system-deps bench cff lint-workflows refresh pdf
 
 book: $(STAMP) ## Build the HTML book (strict: any warning or failing cell fails the build)
 	@echo "==> Building the book (executes the chapters; cached runs are reused while code and data are unchanged)"
@@ -21,13 +27,16 @@ book: $(STAMP) ## Build the HTML book (strict: any warning or failing cell fails
 # The PDF edition: the book built as one page (strict), printed by Debian's Chromium (never a
 # downloaded browser, no TeX), then the site rebuilt so the landing page links the PDF.
 pdf: system-deps $(STAMP) ## Write the whole book as one PDF: _build/pdf/the-race.pdf, linked from the site
-	$(BIN)/python -m tokenrace.edition
+	$(BIN)/python -m tokenrace.book.edition
 
 test: system-deps $(STAMP) ## Lint, then run the whole test suite (includes one strict book build)
 	@echo "==> ruff"
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	@echo "==> lint-imports (the stages import downward only: ARCHITECTURE.md)"
+	$(BIN)/lint-imports
 	@$(MAKE) --no-print-directory cff
+	@$(MAKE) --no-print-directory reader-venv
 	@$(MAKE) --no-print-directory lint-workflows
 	@echo "==> pytest"
 	$(BIN)/python -m pytest
@@ -70,6 +79,19 @@ bench: $(STAMP) ## Time builds against a bare Jupyter Book, and the data work at
 
 venv: $(STAMP)
 
+# The readers' environment alone (requirements.txt, ending in `-e .`: what Binder installs), inside
+# .venv/ so it goes when .venv/ is recreated. The JupyterLab tests (tests/labserver.py) run the
+# server and the kernels here, so a runtime requirement missing from requirements.txt fails them.
+reader-venv: $(STAMP) ## Create .venv/reader from requirements.txt alone (the JupyterLab tests use it)
+	@if [ ! -f $(READER_STAMP) ]; then \
+	  echo "==> Creating $(READER_VENV) from requirements.txt (pinned; the readers' environment)"; \
+	  rm -rf $(READER_VENV); \
+	  $(PYTHON) -m venv $(READER_VENV); \
+	  $(READER_VENV)/bin/python -m pip install --quiet --upgrade pip; \
+	  $(READER_VENV)/bin/python -m pip install --progress-bar off -r requirements.txt; \
+	  touch $(READER_STAMP); \
+	fi
+
 # cffconvert needs jsonschema<4, Jupyter needs jsonschema 4: it gets its own small environment
 # inside .venv/ (so it goes when .venv/ is recreated), from the pinned requirements-cff.txt. The
 # check runs in the recipe, not as a make prerequisite, because recreating .venv/ removes it.
@@ -84,12 +106,12 @@ cff: $(STAMP) ## Validate CITATION.cff against the Citation File Format schema
 	@echo "==> cffconvert --validate"
 	$(CFF_VENV)/bin/cffconvert --validate -i CITATION.cff
 
-$(STAMP): requirements.txt pyproject.toml
-	@echo "==> Creating $(VENV) from requirements.txt (pinned)"
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+	@echo "==> Creating $(VENV) from requirements-dev.txt (pinned; includes requirements.txt)"
 	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --progress-bar off -r requirements.txt
+	$(BIN)/python -m pip install --progress-bar off -r requirements-dev.txt
 	touch $@
 
 clean: ## Remove the build output (keeps .venv)

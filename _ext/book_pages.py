@@ -1,13 +1,14 @@
 """The pages as readers and link previews see them (part of the ``tokenrace_book`` extension).
 
 - **Charts inline.** Every chart, a base64 SVG ``<img>`` in the doctree, is written into its page
-  as inline SVG (:func:`tokenrace.hover.inline_svgs`), so the titles of its data marks show on
-  hover and reach screen readers.
+  as inline SVG (:func:`tokenrace.figures.hover.inline_svgs`), so the titles of its data marks show
+  on hover and reach screen readers.
 - **Link previews.** Every page gets Open Graph and Twitter-card tags
-  (:func:`tokenrace.previews.meta_tags`): its title, its first paragraph as description, and as
-  image the PNG of its headline chart (named in :data:`tokenrace.previews.HEADLINE_CHARTS`;
-  pages without one use the headline chart of the first page in the table of contents that has
-  one), copied from the kernels' PNGs to ``_previews/``. URLs are absolute: under
+  (:func:`tokenrace.figures.previews.meta_tags`): its title, its first paragraph as description,
+  and as image the PNG of its headline chart (named in
+  :data:`tokenrace.figures.previews.HEADLINE_CHARTS`; pages without one use the headline chart of
+  the first page in the table of contents that has one), copied from the kernels' PNGs to
+  ``_previews/``. URLs are absolute: under
   ``html_baseurl`` if set, else the GitHub Pages URL of the repository (from the git remote);
   with neither, the tags that need an absolute URL are left out and the log says so.
 - **PDF edition.** When ``_build/pdf/<PDF_NAME>`` exists (``make pdf``), the HTML build copies it
@@ -26,8 +27,8 @@ from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.util import logging
 
-from tokenrace import hover, previews
-from tokenrace.edition import PDF_NAME, pdf_in_build
+from tokenrace.book.edition import PDF_NAME, pdf_in_build
+from tokenrace.figures import hover, previews
 
 LOG = logging.getLogger(__name__)
 _SKIP_PARENTS = (

@@ -11,8 +11,8 @@ with it (``inline_eval.py``).
 A notebook that fails here is not cached: myst-nb runs it again while reading and reports the
 error exactly as it would without this step (and ``raise_on_error`` stops the build).
 
-The claims' evidence (:mod:`tokenrace.evidence`, hundreds of reconstructions) is drawn once per
-snapshot and code, in the same pool and first, so the chapters read it from its cache instead of
+The claims' evidence (:mod:`tokenrace.claims.evidence`, hundreds of reconstructions) is drawn once
+per snapshot and code, in the same pool and first, so the chapters read it from its cache instead of
 each drawing it; a chapter that needs it before it is ready waits for it (a file lock).
 """
 
@@ -65,7 +65,7 @@ def _warm_evidence() -> float:
     """Worker: draw (or find cached) the evidence of the snapshot in use; returns seconds."""
     start = time.monotonic()
     import tokenrace
-    from tokenrace import evidence
+    from tokenrace.claims import evidence
 
     evidence.load(tokenrace.load_snapshot())
     return time.monotonic() - start

@@ -42,11 +42,11 @@ from sphinx.config import Config
 from sphinx.util import logging
 
 from parallel_execute import execute_ahead
-from tokenrace import citation
-from tokenrace.layout import fingerprint, package_fingerprint
-from tokenrace.paths import BOOK_BUILD_ENV, DATA_ENV_VAR, VALIDATED_ENV, snapshot_dir
-from tokenrace.previews import PREVIEWS_ENV
-from tokenrace.reproduce import substitutions
+from tokenrace.book import citation
+from tokenrace.book.build_facts import substitutions
+from tokenrace.figures.previews import PREVIEWS_ENV
+from tokenrace.snapshot.layout import fingerprint, package_fingerprint
+from tokenrace.snapshot.paths import BOOK_BUILD_ENV, DATA_ENV_VAR, VALIDATED_ENV, snapshot_dir
 
 LOG = logging.getLogger(__name__)
 BINDERHUB_URL = "https://mybinder.org"
@@ -126,7 +126,7 @@ def _set_citation(config: Config, root: Path) -> None:
 
 
 def _check_snapshot(config: Config, build_dir: Path, srcdir: Path) -> None:
-    from tokenrace.paths import SettingError
+    from tokenrace.snapshot.paths import SettingError
 
     try:
         folder = snapshot_dir(root=srcdir)
@@ -162,7 +162,7 @@ def _validate_once(folder: Path, marker: Path) -> None:
     if marker.is_file():
         LOG.info(f"[tokenrace] snapshot {folder} meets the data contract (checked before)")
         return
-    from tokenrace.snapshot import check_snapshot, problem_report
+    from tokenrace.snapshot.load import check_snapshot, problem_report
 
     problems = check_snapshot(folder)
     if problems:

@@ -11,8 +11,9 @@ the median of ``--runs`` runs, measured in the same run as its reference:
 - per chapter: each notebook executed by nbclient (as the build does); reference: a notebook that
   only imports the libraries the chapters use;
 - page weight: each chapter's HTML plus its own images, leaving out the theme's shared files;
-- PDF edition: ``python -m tokenrace.edition`` (what ``make pdf`` runs: the single-page build, the
-  print by Chromium and the HTML build that links the PDF) on the built book, nothing to execute;
+- PDF edition: ``python -m tokenrace.book.edition`` (what ``make pdf`` runs: the single-page build,
+  the print by Chromium and the HTML build that links the PDF) on the built book, nothing to
+  execute;
 - data work: load + validate + every re-cut and claim, on the shipped snapshot and on synthetic
   snapshots 10× and 100× its size (more models and more weeks).
 
@@ -45,7 +46,7 @@ START, END = "<!-- bench:start -->", "<!-- bench:end -->"
 SKIP = {".venv", "_build", ".git", "tests", "benchmarks", ".pytest_cache", ".ruff_cache"}
 IMPORTS_ONLY = """\
 import numpy, pandas, matplotlib, matplotlib.pyplot, pandera.pandas, IPython
-import tokenrace, tokenrace.figures, tokenrace.claims
+import tokenrace, tokenrace.figures, tokenrace.claims.register
 """
 
 
@@ -224,7 +225,7 @@ def bench_pdf(ws: Path, runs: int) -> list[tuple[str, float, float | None, str]]
     """``make pdf`` on a book whose execution cache is full: builds and printing only."""
     from pypdf import PdfReader
 
-    from tokenrace.edition import pdf_in_build
+    from tokenrace.book.edition import pdf_in_build
 
     book = ws / "book"
     if not (book / "_build" / "html").is_dir():
@@ -234,7 +235,7 @@ def bench_pdf(ws: Path, runs: int) -> list[tuple[str, float, float | None, str]]
     def run(_i: int) -> float:
         start = time.monotonic()
         subprocess.run(
-            [str(BIN / "python"), "-m", "tokenrace.edition", str(book)],
+            [str(BIN / "python"), "-m", "tokenrace.book.edition", str(book)],
             check=True,
             capture_output=True,
         )
@@ -284,7 +285,9 @@ def synthetic(folder: Path, factor_models: int, factor_weeks: int) -> Path:
 
 
 def data_work(folder: Path) -> float:
-    from tokenrace import claims, load_snapshot, prices, recut
+    from tokenrace import load_snapshot
+    from tokenrace.analysis import prices, recut
+    from tokenrace.claims import register as claims
 
     start = time.perf_counter()
     snap = load_snapshot(folder)
@@ -350,7 +353,9 @@ def table(rows: list[tuple[str, float, float | None, str]]) -> str:
 
 def bench_evidence(runs: int) -> list[tuple[str, float, float | None, str]]:
     """The claims' evidence on the shipped snapshot: drawn (no cache), and read from its cache."""
-    from tokenrace import ensemble, evidence, load_snapshot
+    from tokenrace import load_snapshot
+    from tokenrace.claims import evidence
+    from tokenrace.reconstruct import ensemble
 
     snap = load_snapshot(ROOT / "data")
 

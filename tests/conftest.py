@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from bookbuild import CHROMIUM, CHROMIUM_ARGS, TEST_REMOTE, Build, build_book, copy_tree
-from tokenrace.paths import DATA_ENV_VAR, DEFAULT_DATA_DIR, REPO_ROOT
+from tokenrace.snapshot.paths import DATA_ENV_VAR, DEFAULT_DATA_DIR, REPO_ROOT
 
 TESTS_DIR = Path(__file__).resolve().parent
 TINY_DIR = TESTS_DIR / "fixtures" / "tiny"

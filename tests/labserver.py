@@ -1,6 +1,8 @@
 """A Binder-like JupyterLab for the tests: a copy of the repository, postBuild, a real server.
 
-The server is set up the way Binder (repo2docker) sets it up: the pinned environment (this venv),
+The server is set up the way Binder (repo2docker) sets it up: the readers' pinned environment
+alone (``.venv/reader``, made by the Makefile from requirements.txt, with none of the developers'
+requirements-dev.txt, so a runtime requirement missing from requirements.txt fails these tests),
 a copy of the repository as the working folder, and ``postBuild`` run once. So that nothing is
 written into the shared venv, JupyterLab's application directory is a throwaway folder
 (``$JUPYTERLAB_DIR``, which JupyterLab and ``postBuild`` both honour) whose ``static``,
@@ -17,7 +19,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -27,7 +28,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
+#: The readers' environment (what Binder installs: requirements.txt), where the server and the
+#: kernels run; ``make test`` creates it (``make reader-venv``). $TOKENRACE_READER_VENV overrides.
+READER_VENV = Path(os.environ.get("TOKENRACE_READER_VENV") or ROOT / ".venv" / "reader")
+BIN = READER_VENV / "bin"
 #: What Binder would not have in the repository checkout (and what the tests must not touch).
 COPY_SKIP = {".venv", "_build", ".git", ".pytest_cache", ".ruff_cache", "__pycache__", "tests"}
 #: Bounds of every wait, in seconds (generous: a cold kernel on a busy 2-core machine is slow).
@@ -70,15 +74,31 @@ def free_port() -> int:
 
 
 def throwaway_app_dir(dest: Path) -> Path:
-    """A JupyterLab application folder whose assets link to the venv's (no settings yet)."""
-    from jupyterlab.commands import get_app_dir
-
-    real = Path(get_app_dir())
+    """A JupyterLab application folder whose assets link to the readers' venv's (no settings)."""
+    real = reader_app_dir()
     dest.mkdir(parents=True)
     for name in ("static", "schemas", "themes"):
         if (real / name).exists():
             (dest / name).symlink_to(real / name, target_is_directory=True)
     return dest
+
+
+def reader_python() -> Path:
+    """The readers' venv's Python; a clear failure when ``make reader-venv`` has not run."""
+    python = BIN / "python"
+    if not python.is_file():
+        raise RuntimeError(f"{python} is missing: run `make reader-venv` (make test does)")
+    return python
+
+
+def reader_app_dir() -> Path:
+    """JupyterLab's application folder of the readers' venv, as that venv's JupyterLab sees it."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JUPYTER")}
+    code = "from jupyterlab.commands import get_app_dir; print(get_app_dir())"
+    done = subprocess.run(
+        [str(reader_python()), "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    return Path(done.stdout.strip())
 
 
 def binder_env(tmp: Path, app_dir: Path, repo: Path) -> dict[str, str]:

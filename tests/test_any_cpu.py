@@ -15,11 +15,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tokenrace import contract as c
-from tokenrace import evidence, load_snapshot
-from tokenrace.paths import DEFAULT_DATA_DIR
-from tokenrace.rebuild import TOKEN_QUANTUM, Design, Series, quantize
-from tokenrace.reconstruct import reconstruct, to_csv_text
+from tokenrace import load_snapshot
+from tokenrace.claims import evidence
+from tokenrace.reconstruct.representative import reconstruct, to_csv_text
+from tokenrace.reconstruct.series import TOKEN_QUANTUM, Design, Series, quantize
+from tokenrace.snapshot import contract as c
+from tokenrace.snapshot.paths import DEFAULT_DATA_DIR
 
 #: (ulps, pattern): every value up, every value down, or each value up or down at random.
 NUDGES = [

@@ -17,8 +17,11 @@ from bs4 import BeautifulSoup
 from test_short_snapshots import slice_of_data
 
 from bookbuild import TEST_BRANCH, TEST_REPO_WEB, Build, build_book, copy_tree
-from tokenrace import claims, load_snapshot, recut
-from tokenrace.paths import DEFAULT_DATA_DIR
+from tokenrace import load_snapshot
+from tokenrace.analysis import recut
+from tokenrace.claims import register as claims
+from tokenrace.claims import reporting
+from tokenrace.snapshot.paths import DEFAULT_DATA_DIR
 
 pytestmark = pytest.mark.book
 
@@ -133,7 +136,7 @@ def test_glued_numbers_match_the_data(book: Build) -> None:
     assert f"Chinese open-weight models carry {split['cn_open']:.0f} %" in fork
     top = recut.essay_split(snap, recut.last_weeks(snap, 1), top_n=10)
     assert f"the split is {top['cn_open']:.0f} %" in fork
-    from tokenrace import evidence
+    from tokenrace.claims import evidence
 
     counts = evidence.level_counts(evidence.load(snap))
     body = tight(text(book, "chapters/claims"))
@@ -153,7 +156,7 @@ def test_no_unrendered_markup(book: Build, page: str) -> None:
 def claim_verdicts(build: Build, page: str) -> dict[str, list[str]]:
     """Each claim block of a page (a list item headed by a claim id), with every verdict level
     named anywhere in it: one claim, one level, or the page shows two verdicts."""
-    from tokenrace import evidence
+    from tokenrace.claims import evidence
 
     ids = {c.id for c in claims.REGISTER}
     found: dict[str, list[str]] = {}
@@ -170,7 +173,7 @@ def claim_verdicts(build: Build, page: str) -> dict[str, list[str]]:
 
 @pytest.mark.parametrize("page", [*NOTEBOOKS[:4], "chapters/claims"])
 def test_every_claim_block_shows_one_verdict_its_evidence_level(book: Build, page: str) -> None:
-    from tokenrace import evidence
+    from tokenrace.claims import evidence
 
     found = evidence.load(load_snapshot())
     blocks = claim_verdicts(book, page)
@@ -185,7 +188,7 @@ def test_every_claim_block_shows_one_verdict_its_evidence_level(book: Build, pag
 
 
 def test_claims_page_shows_every_claim_with_its_evidence(book: Build) -> None:
-    from tokenrace import evidence
+    from tokenrace.claims import evidence
 
     body = tight(text(book, "chapters/claims"))
     for claim in claims.REGISTER:
@@ -202,7 +205,7 @@ def test_claims_page_shows_every_claim_with_its_evidence(book: Build) -> None:
     assert "claims hold on the committed data" not in body
     links = soup(book, "chapters/claims").select("main a.reference.internal")
     targets = {a["href"] for a in links}
-    for chapter in claims.CHAPTER_DOCS:
+    for chapter in reporting.CHAPTER_DOCS:
         assert any(f"#claims-{chapter}" in t for t in targets), chapter
 
 

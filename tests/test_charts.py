@@ -6,7 +6,9 @@ import re
 
 import pytest
 
-from tokenrace import charts, load_snapshot, recut
+from tokenrace import load_snapshot
+from tokenrace.analysis import recut
+from tokenrace.figures import charts
 
 OKABE_ITO = {"#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#999999"}
 

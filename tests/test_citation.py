@@ -12,8 +12,8 @@ import pytest
 from bs4 import BeautifulSoup
 
 from bookbuild import TEST_REPO_WEB, Build
-from tokenrace import citation
-from tokenrace.paths import REPO_ROOT
+from tokenrace.book import citation
+from tokenrace.snapshot.paths import REPO_ROOT
 
 CFFCONVERT = Path(sys.prefix) / "cff" / "bin" / "cffconvert"
 CITE = citation.Citation(

@@ -9,8 +9,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tokenrace import claims, load_snapshot
-from tokenrace.paths import DEFAULT_DATA_DIR
+from tokenrace import load_snapshot
+from tokenrace.claims import register as claims
+from tokenrace.claims import reporting
+from tokenrace.snapshot.paths import DEFAULT_DATA_DIR
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REQUIRED = {
@@ -36,12 +38,12 @@ def test_register_has_every_claim_of_the_essay() -> None:
     assert len(ids) == len(set(ids))
     assert REQUIRED <= set(ids)
     for claim in claims.REGISTER:
-        assert claim.sentence and claim.test and claim.chapter in claims.CHAPTER_DOCS
+        assert claim.sentence and claim.test and claim.chapter in reporting.CHAPTER_DOCS
 
 
 def test_every_claim_holds_on_the_shipped_snapshot(shipped) -> None:
     """Reads each claim's one verdict, its evidence level: none may fail or be untestable."""
-    from tokenrace import evidence
+    from tokenrace.claims import evidence
 
     found = evidence.load(load_snapshot(DEFAULT_DATA_DIR))
     failing = [
@@ -174,6 +176,6 @@ def test_measured_numbers_are_plain_python_and_the_report_lists_every_claim() ->
         if type(v) not in (str, float)
     }
     assert not wrong, f"claim numbers that are not plain Python: {wrong}"
-    listed = claims.report(snap).data
+    listed = reporting.report(snap).data
     for result in results:
         assert result.sentence in listed and f"the test {result.outcome}" in listed, result.id

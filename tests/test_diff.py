@@ -14,9 +14,11 @@ from pathlib import Path
 import pytest
 from test_fetch import AUTHORS, END, START, env, openrouter  # noqa: F401  (fixtures)
 
-from tokenrace import claims, evidence, load_snapshot
+from tokenrace import load_snapshot
+from tokenrace.claims import evidence
+from tokenrace.claims import register as claims
 from tokenrace.cli import main as cli_main
-from tokenrace.paths import DEFAULT_DATA_DIR
+from tokenrace.snapshot.paths import DEFAULT_DATA_DIR
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CONTRADICTING = FIXTURES / "contradicting"

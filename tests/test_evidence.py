@@ -12,11 +12,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tokenrace import claims, ensemble, evidence, inputs, load_snapshot
-from tokenrace import reconstruct as rc
-from tokenrace.cube import Cube
-from tokenrace.paths import DEFAULT_DATA_DIR
-from tokenrace.snapshot import check_snapshot
+from tokenrace import load_snapshot
+from tokenrace.analysis.cube import Cube
+from tokenrace.claims import evidence
+from tokenrace.claims import register as claims
+from tokenrace.reconstruct import ensemble
+from tokenrace.reconstruct import representative as rc
+from tokenrace.snapshot.load import check_snapshot
+from tokenrace.snapshot.paths import DEFAULT_DATA_DIR
+from tokenrace.sources import inputs
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SOURCES = DEFAULT_DATA_DIR / "sources"

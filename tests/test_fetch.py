@@ -32,10 +32,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tokenrace import fetch as f
 from tokenrace.cli import main as cli_main
-from tokenrace.paths import DEFAULT_DATA_DIR, REPO_ROOT
-from tokenrace.snapshot import check_snapshot, load_snapshot
+from tokenrace.snapshot.load import check_snapshot, load_snapshot
+from tokenrace.snapshot.paths import DEFAULT_DATA_DIR, REPO_ROOT
+from tokenrace.sources import fetch as f
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "openrouter"
 TINY_DIR = Path(__file__).resolve().parent / "fixtures" / "tiny"
@@ -774,7 +774,7 @@ def test_a_contract_breach_is_caught_before_anything_is_replaced(openrouter, env
     code, out, err = fetch(capsys, old, *AUTHORS)
     cache = {raw_name(WINDOW_1), raw_name(WINDOW_2), "models.json"}
     message = assert_failed_cleanly(code, out, err, old, before, cache=cache)
-    # The one format of tokenrace.snapshot.problem_report, naming file, row and column.
+    # The one format of tokenrace.snapshot.load.problem_report, naming file, row and column.
     head = f"fetch: {old}: {{}} problem(s) with the data contract (data/README.md); "
     lines = message.splitlines()
     problems = [line for line in lines if line.startswith("  - ")]
@@ -801,12 +801,12 @@ def test_a_folder_with_other_files_is_never_replaced(openrouter, env, old, capsy
 
 
 def test_ctrl_c_while_validating_leaves_the_old_snapshot(openrouter, env, old, capsys, monkeypatch):
-    import tokenrace.snapshot
+    import tokenrace.snapshot.load
 
     def interrupted(_folder):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(tokenrace.snapshot, "check_snapshot", interrupted)
+    monkeypatch.setattr(tokenrace.snapshot.load, "check_snapshot", interrupted)
     before = files(old)
     code, out, err = fetch(capsys, old, *AUTHORS)
     cache = {raw_name(WINDOW_1), raw_name(WINDOW_2), "models.json"}

@@ -10,7 +10,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 
-from tokenrace import charts, hover, previews
+from tokenrace.figures import charts, hover, previews
 
 
 def drawn(texts_per_series: list[list[str]]) -> str:

@@ -1,4 +1,4 @@
-"""The prose's ``{eval}`` values: how they display (tokenrace.prose), and how the build records
+"""The prose's ``{eval}`` values: how they display (tokenrace.book.prose), and how the build records
 them while a notebook runs ahead (_ext/inline_eval.py), the way JupyterLab evaluates them."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import nbformat
 import pytest
 from IPython.core.formatters import format_display_data
 
-from tokenrace import prose
+from tokenrace.book import prose
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "_ext"))
 import inline_eval
@@ -80,7 +80,7 @@ def _notebook(*cells: tuple[str, str]) -> nbformat.NotebookNode:
 def test_a_run_records_each_value_where_its_cell_stands(tmp_path: Path) -> None:
     nb = _notebook(
         ("markdown", "Before any code: {eval}`1 + 1`."),
-        ("code", "from tokenrace import prose\nx = prose.number(2.345, '.1f', 'T')"),
+        ("code", "from tokenrace.book import prose\nx = prose.number(2.345, '.1f', 'T')"),
         ("markdown", "Then {eval}`x`, and {eval}`prose.Markdown('**$1**')`."),
         ("code", "y = 'unrelated'"),
         ("markdown", "Again {eval}`x` (the same value: recorded once)."),

@@ -11,8 +11,8 @@ import pytest
 
 import tokenrace
 from tokenrace import load_snapshot
-from tokenrace.paths import DEFAULT_DATA_DIR
-from tokenrace.snapshot import SNAPSHOT_FILES
+from tokenrace.snapshot.load import SNAPSHOT_FILES
+from tokenrace.snapshot.paths import DEFAULT_DATA_DIR
 
 FIRST_WEEK = pd.Timestamp("2025-05-26")
 LAST_WEEK = pd.Timestamp("2026-05-25")
@@ -150,7 +150,7 @@ def test_a_validated_fingerprint_skips_only_the_repeated_schema_checks(tiny_snap
     import sys
 
     from tokenrace import fingerprint
-    from tokenrace.paths import VALIDATED_ENV
+    from tokenrace.snapshot.paths import VALIDATED_ENV
 
     code = (
         "import sys, tokenrace\n"

@@ -37,7 +37,7 @@ from pathlib import Path
 
 import pytest
 from labchapter import cell_sources, normal, run_chapter, set_cell_source
-from labserver import Lab, binder_env, run_postbuild, start_lab, throwaway_app_dir
+from labserver import READER_VENV, Lab, binder_env, run_postbuild, start_lab, throwaway_app_dir
 
 from bookbuild import Build, build_book, copy_tree, is_notebook, source_of, toc_files
 
@@ -47,7 +47,6 @@ from inline_eval import expressions
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
 SCREENSHOTS = ROOT / "_build" / "screenshots"
 DOCMANAGER = "@jupyterlab/docmanager-extension:plugin"
 JUPYTEXT_FACTORY = "Jupytext Notebook"
@@ -96,7 +95,7 @@ def test_postbuild_is_an_executable_bash_script() -> None:
 
 def test_jupytext_registers_the_factory_postbuild_names() -> None:
     """The viewer name in postBuild is the document factory jupyterlab-jupytext registers."""
-    extension = Path(sys.prefix) / "share" / "jupyter" / "labextensions" / "jupyterlab-jupytext"
+    extension = READER_VENV / "share" / "jupyter" / "labextensions" / "jupyterlab-jupytext"
     bundles = "".join(p.read_text(errors="replace") for p in extension.glob("static/*.js"))
     assert f'"{JUPYTEXT_FACTORY}"' in bundles, f"{extension} registers no {JUPYTEXT_FACTORY!r}"
     assert '"markdown","myst"' in bundles, "jupytext no longer lists the markdown/myst file types"
@@ -309,7 +308,8 @@ def test_editing_a_cell_and_rerunning_updates_the_prose(lab: Lab, browser) -> No
 
     run = run_chapter(lab, browser, chapter, edit=edit)
     assert run.edited_prose is not None and run.edited_prose != run.prose
-    from tokenrace import data_chapter, load_snapshot
+    from tokenrace import load_snapshot
+    from tokenrace.book import data_chapter
 
     cover = data_chapter.coverage(load_snapshot(CONTRADICTING))
     edited = " ".join(run.edited_prose)

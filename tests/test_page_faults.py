@@ -6,7 +6,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from bookbuild import Build, toc_files
-from tokenrace.paths import REPO_ROOT
+from tokenrace.snapshot.paths import REPO_ROOT
 
 pytestmark = pytest.mark.book
 PAGES = toc_files(REPO_ROOT / "_toc.yml")

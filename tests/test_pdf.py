@@ -1,6 +1,6 @@
-"""The PDF edition (``make pdf``, :mod:`tokenrace.edition`) on a copy of the built book.
+"""The PDF edition (``make pdf``, :mod:`tokenrace.book.edition`) on a copy of the built book.
 
-``python -m tokenrace.edition`` runs on a copy of the ``book`` fixture's checkout, build folder
+``python -m tokenrace.book.edition`` runs on a copy of the ``book`` fixture's checkout, build folder
 and execution cache included (so nothing re-executes, and the fixture's own pages stay as they
 are for the other tests). Its text, extracted with pypdf, must hold, in reading order:
 
@@ -26,7 +26,7 @@ from bs4 import BeautifulSoup
 
 from bookbuild import ROOT, Build, build_book, is_notebook, source_of, toc_files
 from tokenrace import load_snapshot
-from tokenrace.edition import PDF_NAME, pdf_in_build
+from tokenrace.book.edition import PDF_NAME, pdf_in_build
 
 pytestmark = [pytest.mark.book, pytest.mark.browser]
 
@@ -55,7 +55,7 @@ def edition(book: Build, tmp_path_factory: pytest.TempPathFactory) -> Edition:
     src = tmp_path_factory.mktemp("pdf") / "src"
     shutil.copytree(book.src, src, symlinks=True)
     done = subprocess.run(
-        [sys.executable, "-m", "tokenrace.edition", str(src)],
+        [sys.executable, "-m", "tokenrace.book.edition", str(src)],
         capture_output=True,
         text=True,
         timeout=1800,
@@ -165,7 +165,8 @@ def test_pdf_code_blocks_wrap_instead_of_running_off_the_page(edition: Edition) 
 
 def test_pdf_shows_one_verdict_per_claim(edition: Edition) -> None:
     """Each claim block of the PDF names one level between its id and its test."""
-    from tokenrace import claims, evidence
+    from tokenrace.claims import evidence
+    from tokenrace.claims import register as claims
 
     found = evidence.load(load_snapshot())
     levels = {squeeze(level): level for level in evidence.LEVELS}

@@ -74,7 +74,7 @@ def test_notebook_prose_uses_only_roles_jupyterlab_shows(chapter: Path) -> None:
 
 @pytest.mark.parametrize("chapter", NOTEBOOKS, ids=lambda p: p.name)
 def test_eval_expressions_carry_no_format_spec(chapter: Path) -> None:
-    """Numbers are formatted in code (tokenrace.prose), never in the prose."""
+    """Numbers are formatted in code (tokenrace.book.prose), never in the prose."""
     import sys
 
     sys.path.insert(0, str(chapter.parents[1] / "_ext"))

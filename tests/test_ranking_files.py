@@ -18,7 +18,9 @@ import pytest
 from bs4 import BeautifulSoup
 
 from bookbuild import Build, build_book, copy_tree
-from tokenrace import charts, load_snapshot, prices
+from tokenrace import load_snapshot
+from tokenrace.analysis import prices
+from tokenrace.figures import charts
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "ranking-files"
 #: The fixture's models the cost chart can draw: tokens in the final four weeks and a price

@@ -8,14 +8,14 @@ import pandas as pd
 import pytest
 
 from tokenrace import load_snapshot
-from tokenrace.paths import DEFAULT_DATA_DIR
-from tokenrace.reconstruct import (
+from tokenrace.analysis.recut import model_attributes, shares_by, weekly_total
+from tokenrace.reconstruct.representative import (
     ReconstructionError,
     check_anchors,
     read_sources,
     write_snapshot,
 )
-from tokenrace.recut import model_attributes, shares_by, weekly_total
+from tokenrace.snapshot.paths import DEFAULT_DATA_DIR
 
 SOURCES = DEFAULT_DATA_DIR / "sources"
 TRILLION = 1e12

@@ -20,8 +20,10 @@ from test_fetch import END, FAKE_KEY, START, env, openrouter  # noqa: F401  (fix
 from test_short_snapshots import slice_of_data
 
 from bookbuild import Build
-from tokenrace import claims, load_snapshot
-from tokenrace.paths import (
+from tokenrace import load_snapshot
+from tokenrace.claims import register as claims
+from tokenrace.refresh import Plan, last_sunday, plan
+from tokenrace.snapshot.paths import (
     DATA_ENV_VAR,
     DEFAULT_DATA_DIR,
     REPO_ROOT,
@@ -31,7 +33,6 @@ from tokenrace.paths import (
     snapshot_dir,
     write_setting,
 )
-from tokenrace.refresh import Plan, last_sunday, plan
 
 # --- the plan and the setting (fast) --------------------------------------------------------------
 

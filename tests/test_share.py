@@ -3,8 +3,8 @@
 - **Link previews.** Every page of ``_toc.yml`` carries Open Graph and Twitter-card tags: its
   title, a description from its first paragraph, its absolute URL under the GitHub Pages site of
   the test remote, and as image the PNG of its headline chart (named in
-  ``tokenrace.previews.HEADLINE_CHARTS``; the first chapter's on pages without one), which the
-  site serves.
+  ``tokenrace.figures.previews.HEADLINE_CHARTS``; the first chapter's on pages without one),
+  which the site serves.
 - **Values on hover.** Charts are inline SVG. In Chromium, moving the mouse over a data mark
   hovers that mark, whose title names its series, week or model, and value with its unit; the
   same text is the mark's accessible name. Checked on the issue's example (DeepSeek's band in the
@@ -25,7 +25,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from bookbuild import ROOT, TEST_REPO_WEB, Build, is_notebook, source_of, toc_files
-from tokenrace import previews
+from tokenrace.figures import previews
 
 PAGES = toc_files(ROOT / "_toc.yml")
 #: The GitHub Pages site of the test checkout's remote (bookbuild.TEST_REPO_WEB).

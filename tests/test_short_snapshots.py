@@ -15,8 +15,9 @@ from pathlib import Path
 import matplotlib
 import pytest
 
-from tokenrace import claims, load_snapshot
-from tokenrace.paths import DATA_ENV_VAR, DEFAULT_DATA_DIR, REPO_ROOT
+from tokenrace import load_snapshot
+from tokenrace.claims import register as claims
+from tokenrace.snapshot.paths import DATA_ENV_VAR, DEFAULT_DATA_DIR, REPO_ROOT
 
 matplotlib.use("Agg")
 
@@ -110,7 +111,7 @@ def test_every_chapter_cell_runs_on_a_short_snapshot(
     short, weeks: int, chapter: str, monkeypatch, tmp_path
 ) -> None:
     """Every cell runs; on one week each week-by-week chart's caption says it needs two."""
-    from tokenrace import charts
+    from tokenrace.figures import charts
 
     monkeypatch.setattr(charts, "in_book_build", lambda: True)  # figures as MyST, with captions
     shown = run_chapter(chapter, weeks, short[weeks], monkeypatch, tmp_path)

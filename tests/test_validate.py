@@ -21,7 +21,7 @@ import pytest
 import tokenrace
 from tokenrace import Problem, SnapshotError, load_snapshot
 from tokenrace.cli import main as cli_main
-from tokenrace.paths import DATA_ENV_VAR, DEFAULT_DATA_DIR
+from tokenrace.snapshot.paths import DATA_ENV_VAR, DEFAULT_DATA_DIR
 
 W, M, A, D = "weekly_tokens.csv", "models.csv", "authors.csv", "datapackage.json"
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tokenrace.paths import REPO_ROOT
+from tokenrace.snapshot.paths import REPO_ROOT
 
 WORKFLOWS = REPO_ROOT / ".github" / "workflows"
 BIN = Path(sys.executable).parent
@@ -99,7 +99,8 @@ def test_make_test_runs_the_checks() -> None:
     lint = makefile.split("\nlint-workflows:", 1)[1].split("\n\n", 1)[0]
     assert "check-jsonschema --builtin-schema vendor.github-workflows" in lint
     assert "zizmor --offline --min-severity medium" in lint
-    pins = (REPO_ROOT / "requirements.txt").read_text(encoding="utf-8").splitlines()
+    assert "lint-imports" in recipe  # the stages import downward only (ARCHITECTURE.md)
+    pins = (REPO_ROOT / "requirements-dev.txt").read_text(encoding="utf-8").splitlines()
     assert any(re.fullmatch(r"check-jsonschema==[\d.]+", line) for line in pins)
     assert any(re.fullmatch(r"zizmor==[\d.]+", line) for line in pins)
     assert not any(line.startswith("actionlint") for line in pins)

@@ -9,8 +9,8 @@ from __future__ import annotations
 import warnings
 from typing import TYPE_CHECKING
 
-from tokenrace.layout import fingerprint
-from tokenrace.paths import DATA_ENV_VAR, DEFAULT_DATA_DIR, snapshot_dir
+from tokenrace.snapshot.layout import fingerprint
+from tokenrace.snapshot.paths import DATA_ENV_VAR, DEFAULT_DATA_DIR, snapshot_dir
 
 # Python hides a DeprecationWarning unless it is raised in __main__. Show those this package's
 # own code sets off (a pandas or numpy call it makes that is going away): in the book build a
@@ -18,7 +18,13 @@ from tokenrace.paths import DATA_ENV_VAR, DEFAULT_DATA_DIR, snapshot_dir
 warnings.filterwarnings("default", category=DeprecationWarning, module=r"tokenrace(\.|$)")
 
 if TYPE_CHECKING:
-    from tokenrace.snapshot import Problem, Snapshot, SnapshotError, check_snapshot, load_snapshot
+    from tokenrace.snapshot.load import (
+        Problem,
+        Snapshot,
+        SnapshotError,
+        check_snapshot,
+        load_snapshot,
+    )
 
 _LAZY = {"Problem", "Snapshot", "SnapshotError", "check_snapshot", "load_snapshot"}
 
@@ -27,7 +33,7 @@ def __getattr__(name: str):
     """Import the loader (pandas, pandera) only when it is used: the book build's extension
     imports this package for its paths and fingerprints and must start fast."""
     if name in _LAZY:
-        from tokenrace import snapshot
+        from tokenrace.snapshot import load as snapshot
 
         return getattr(snapshot, name)
     raise AttributeError(f"module 'tokenrace' has no attribute {name!r}")

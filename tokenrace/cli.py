@@ -13,11 +13,11 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from tokenrace.paths import DATA_ENV_VAR, DEFAULT_DATA_DIR, snapshot_dir
+from tokenrace.snapshot.paths import DATA_ENV_VAR, DEFAULT_DATA_DIR, snapshot_dir
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from tokenrace.snapshot import check_snapshot, problem_report
+    from tokenrace.snapshot.load import check_snapshot, problem_report
 
     folder = snapshot_dir(args.path)
     problems = check_snapshot(folder)
@@ -29,7 +29,7 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _reconstruct(args: argparse.Namespace) -> int:
-    from tokenrace.reconstruct import ReconstructionError, write_snapshot
+    from tokenrace.reconstruct.representative import ReconstructionError, write_snapshot
 
     try:
         written = write_snapshot(sources=args.sources, out=args.out, log=_progress)
@@ -42,7 +42,7 @@ def _reconstruct(args: argparse.Namespace) -> int:
 
 
 def _fetch(args: argparse.Namespace) -> int:
-    from tokenrace.fetch import FetchError, FetchInterrupted, FetchSettings, fetch_snapshot
+    from tokenrace.sources.fetch import FetchError, FetchInterrupted, FetchSettings, fetch_snapshot
 
     try:
         settings = FetchSettings.from_env()
@@ -71,7 +71,7 @@ def _fetch(args: argparse.Namespace) -> int:
 
 def _diff(args: argparse.Namespace) -> int:
     from tokenrace import diff
-    from tokenrace.snapshot import check_snapshot, load_snapshot, problem_report
+    from tokenrace.snapshot.load import check_snapshot, load_snapshot, problem_report
 
     failed = False
     for folder in (snapshot_dir(args.old), snapshot_dir(args.new)):
@@ -147,7 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
         "fetch",
         help="write a new snapshot folder from OpenRouter's Data API and models API",
         description="Needs $OPENROUTER_API_KEY; $OPENROUTER_BASE_URL overrides the API address. "
-        "Rules and the resume cache: see the package tokenrace/fetch/.",
+        "Rules and the resume cache: see the package tokenrace/sources/fetch/.",
     )
     fetch.add_argument(
         "--start", type=_iso_date, required=True, metavar="DATE", help="first day (UTC)"
@@ -212,7 +212,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
-    from tokenrace.paths import SettingError
+    from tokenrace.snapshot.paths import SettingError
 
     args = build_parser().parse_args(argv)
     try:

@@ -1,9 +1,10 @@
 """What changed between two snapshots: ``python -m tokenrace diff OLD NEW``.
 
-The comparison reuses the report's own measures: the claims register (:mod:`tokenrace.claims`)
-and the evidence behind each verdict (:mod:`tokenrace.evidence`), the top 10 and the origin split
-of :mod:`tokenrace.recut`. Each snapshot is read at its own latest week (its "as of"), so OLD and
-NEW need not cover the same weeks.
+The comparison reuses the report's own measures: the claims register
+(:mod:`tokenrace.claims.register`) and the evidence behind each verdict
+(:mod:`tokenrace.claims.evidence`), the top 10 and the origin split of
+:mod:`tokenrace.analysis.recut`. Each snapshot is read at its own latest week (its "as of"), so OLD
+and NEW need not cover the same weeks.
 
 Units: tokens per Monday-start UTC week (totals also in trillions, ``T``); shares and their
 deltas in percent and percentage points (pp) of every token in the week; prices in USD per
@@ -19,9 +20,9 @@ from typing import Any
 
 import pandas as pd
 
-from tokenrace import claims as cl
-from tokenrace import recut
-from tokenrace.snapshot import Snapshot
+from tokenrace.analysis import recut
+from tokenrace.claims import register as cl
+from tokenrace.snapshot.load import Snapshot
 
 #: How many models the top list compares.
 TOP_N = 10
@@ -58,8 +59,9 @@ def _describe(snap: Snapshot, relative_to: Path | None) -> dict[str, Any]:
 
 
 def _levels(snap: Snapshot) -> dict[str, str]:
-    """The evidence level of each claim (:data:`tokenrace.evidence.LEVELS`), from its cache."""
-    from tokenrace import evidence
+    """The evidence level of each claim (:data:`tokenrace.claims.evidence.LEVELS`), from its
+    cache."""
+    from tokenrace.claims import evidence
 
     return {key: entry["level"] for key, entry in evidence.load(snap)["claims"].items()}
 
@@ -130,8 +132,8 @@ def top_changes(old: Snapshot, new: Snapshot) -> dict[str, list[dict[str, Any]]]
 def total_changes(old: Snapshot, new: Snapshot) -> dict[str, Any]:
     """The latest week's platform total (tokens) and origin shares (percent), with deltas.
 
-    Origin groups are those of :data:`tokenrace.recut.ORIGIN_GROUPS`; the essay's split
-    (:data:`tokenrace.recut.ESSAY_SPLIT`) is given too.
+    Origin groups are those of :data:`tokenrace.analysis.recut.ORIGIN_GROUPS`; the essay's split
+    (:data:`tokenrace.analysis.recut.ESSAY_SPLIT`) is given too.
     """
     out: dict[str, Any] = {}
     totals = []

@@ -6,7 +6,8 @@ In the checkout ``root`` (the current folder), in this order:
    weeks (default 52); ``--start`` and ``--end`` override it. If the snapshot in use
    (``snapshot.yml``) already has the range's last week, there is nothing new: the command says
    so, writes no pull-request body and exits 0.
-2. **Fetch** the range from OpenRouter (``$OPENROUTER_API_KEY``, read by :mod:`tokenrace.fetch`
+2. **Fetch** the range from OpenRouter (``$OPENROUTER_API_KEY``, read by
+:mod:`tokenrace.sources.fetch`
    only) into a new folder ``snapshots/END/``; authors come from the snapshot in use, and models
    the models API no longer lists are counted in ``other`` (recorded in ``datapackage.json``).
 3. **Validate** it against the data contract.
@@ -30,7 +31,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from tokenrace.paths import DATA_ENV_VAR, SETTING_FILE, snapshot_dir, write_setting
+from tokenrace.snapshot.paths import DATA_ENV_VAR, SETTING_FILE, snapshot_dir, write_setting
 
 #: Weeks a refreshed snapshot spans, unless ``--start`` is given.
 DEFAULT_WEEKS = 52
@@ -113,8 +114,8 @@ def run(
     """Run the refresh in checkout ``root``; returns the pull-request body, or None when there
     are no new weeks. Raises :class:`RefreshError` (fetch and contract problems included)."""
     from tokenrace import diff
-    from tokenrace.fetch import FetchError, FetchSettings, fetch_snapshot
-    from tokenrace.snapshot import SnapshotError, check_snapshot, load_snapshot, problem_report
+    from tokenrace.snapshot.load import SnapshotError, check_snapshot, load_snapshot, problem_report
+    from tokenrace.sources.fetch import FetchError, FetchSettings, fetch_snapshot
 
     root = root.resolve()
     today = today or datetime.now(UTC).date()

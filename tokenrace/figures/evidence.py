@@ -1,6 +1,6 @@
 """Charts of the Claims page: how each claim fares across analysis choices, and since when it holds.
 
-Both read :func:`tokenrace.evidence.load`. Cells carry text (a share of draws, or a mark), so
+Both read :func:`tokenrace.claims.evidence.load`. Cells carry text (a share of draws, or a mark), so
 colour is never the only cue.
 """
 
@@ -10,8 +10,10 @@ import numpy as np
 import pandas as pd
 from matplotlib.colors import LinearSegmentedColormap
 
-from tokenrace import charts, claims, evidence, hover
-from tokenrace.snapshot import Snapshot
+from tokenrace.claims import evidence
+from tokenrace.claims import register as claims
+from tokenrace.figures import charts, hover
+from tokenrace.snapshot.load import Snapshot
 
 #: White to blue: the share of draws in which a claim holds.
 SHARE_MAP = LinearSegmentedColormap.from_list("holds", ["#FFFFFF", "#56B4E9", "#0072B2"])

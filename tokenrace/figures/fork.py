@@ -5,9 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from tokenrace import charts, claims, hover, recut, tables
+from tokenrace.analysis import recut
+from tokenrace.claims import register as claims
+from tokenrace.figures import charts, hover, tables
 from tokenrace.figures.style import band_text, sourced_points
-from tokenrace.snapshot import Snapshot
+from tokenrace.snapshot.load import Snapshot
 
 PEAK_NOTE = " The hatched box is the sourced mid-2025 peak of Chinese open-weight models' share."
 
@@ -15,7 +17,7 @@ PEAK_NOTE = " The hatched box is the sourced mid-2025 peak of Chinese open-weigh
 def origin_share_area(snap: Snapshot) -> None:
     """Weekly share of all tokens of the essay's three groups, each with the 90 % band of the
     evidence ensemble, and the sourced shares with their ranges."""
-    from tokenrace import evidence
+    from tokenrace.claims import evidence
 
     found = evidence.load(snap)
     bands = found.get("bands", {})

@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from tokenrace import charts, claims, hover, prices, recut, tables
-from tokenrace.figures import labels, style
+from tokenrace.analysis import prices, recut
+from tokenrace.claims import register as claims
+from tokenrace.figures import charts, hover, labels, style, tables
 from tokenrace.figures.style import MARKERS, B, T
-from tokenrace.snapshot import Snapshot
+from tokenrace.snapshot.load import Snapshot
 
 
 def log_scatter_models(snap: Snapshot) -> tuple[pd.DataFrame, str]:

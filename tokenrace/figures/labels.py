@@ -19,7 +19,7 @@ from matplotlib.collections import PathCollection
 from matplotlib.text import Annotation, Text
 from matplotlib.transforms import Bbox
 
-from tokenrace import charts
+from tokenrace.figures import charts
 
 #: Distances from the point to the label's near edge, in points, tried nearest first.
 RINGS = (8.0, 16.0, 28.0, 42.0, 60.0, 80.0)
@@ -42,8 +42,8 @@ class Label:
 def marker_discs(ax: Axes) -> list[tuple[float, float, float]]:
     """Every visible scatter marker of ``ax`` as (x, y, radius) in display pixels.
 
-    Invisible marks (fully transparent, such as the hover marks of :mod:`tokenrace.hover`) are
-    left out: a name may lie over them.
+    Invisible marks (fully transparent, such as the hover marks of :mod:`tokenrace.figures.hover`)
+    are left out: a name may lie over them.
     """
     discs = []
     scale = ax.figure.dpi / 72.0

@@ -5,9 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from tokenrace import charts, claims, hover, prices, recut
+from tokenrace.analysis import prices, recut
+from tokenrace.claims import register as claims
+from tokenrace.figures import charts, hover
 from tokenrace.figures.style import LAB_SHADES, OTHER_SHADE, B, T, lab_country
-from tokenrace.snapshot import Snapshot
+from tokenrace.snapshot.load import Snapshot
 
 
 def top_models_table(snap: Snapshot, weeks: int, n: int = 10) -> pd.DataFrame:

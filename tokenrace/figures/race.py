@@ -5,15 +5,17 @@ from __future__ import annotations
 import matplotlib.dates as mdates
 import pandas as pd
 
-from tokenrace import charts, claims, hover, recut
+from tokenrace.analysis import recut
+from tokenrace.claims import register as claims
+from tokenrace.figures import charts, hover
 from tokenrace.figures.style import T, band_text, lab_country, sourced_points, weeks_text
-from tokenrace.snapshot import Snapshot
+from tokenrace.snapshot.load import Snapshot
 
 
 def race_total(snap: Snapshot) -> None:
     """Weekly platform total in trillions of tokens (the essay's first chart), with the 90 % band
     of the evidence ensemble and the sourced weekly totals with their ranges."""
-    from tokenrace import evidence
+    from tokenrace.claims import evidence
 
     total = recut.weekly_total(snap) / T
     found = evidence.load(snap)

@@ -6,8 +6,8 @@ import pandas as pd
 from matplotlib.axis import Axis
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
-from tokenrace import recut
-from tokenrace.snapshot import Snapshot
+from tokenrace.analysis import recut
+from tokenrace.snapshot.load import Snapshot
 
 T = 1e12
 B = 1e9
@@ -97,8 +97,8 @@ def sourced_points(snap: Snapshot, kind: str, subjects: tuple[str, ...] = ()) ->
     ``weeks``, ``subject``, ``value``, ``low``, ``high``, ``grade``, in the anchor's unit. Empty
     for a snapshot without ``sources/`` (a fetched one, say).
     """
-    from tokenrace.inputs import anchor_range, read_anchors
-    from tokenrace.layout import SOURCES_DIR
+    from tokenrace.snapshot.layout import SOURCES_DIR
+    from tokenrace.sources.inputs import anchor_range, read_anchors
 
     columns = ["id", "week", "weeks", "subject", "value", "low", "high", "grade"]
     path = snap.path / SOURCES_DIR

@@ -1,0 +1,110 @@
+"""Facts about the build for the book's pages: the snapshot in use and the package versions.
+
+Standard library only: the build extension turns these into MyST substitutions
+(``{{ snapshot_as_of }}``, ``{{ versions_table }}``, ...) before any page is read, so the editor's
+notes and the reproduce page need no kernel.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import platform
+from collections import defaultdict
+from importlib import metadata
+from pathlib import Path
+
+from tokenrace.snapshot.layout import AUTHORS_FILE, DESCRIPTOR_FILE, MODELS_FILE, WEEKLY_FILE
+
+#: Packages whose versions the reproduce page lists (the pins are in requirements.txt).
+KEY_PACKAGES = (
+    "jupyter-book",
+    "sphinx",
+    "myst-nb",
+    "myst-parser",
+    "sphinx-book-theme",
+    "sphinxcontrib-bibtex",
+    "jupyter-cache",
+    "jupytext",
+    "ipykernel",
+    "pandas",
+    "numpy",
+    "pandera",
+    "matplotlib",
+)
+
+
+def versions() -> list[tuple[str, str]]:
+    """(package, version) for Python and the packages that build and compute the report."""
+    return [("python", platform.python_version())] + [
+        (name, metadata.version(name)) for name in KEY_PACKAGES
+    ]
+
+
+def _table(header: tuple[str, str], rows: list[tuple[str, str]]) -> str:
+    lines = [f"| {header[0]} | {header[1]} |", "|---|---|"]
+    return "\n".join(lines + [f"| {a} | {b} |" for a, b in rows]) + "\n"
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def free_shares(folder: Path, weeks: int = 4) -> str:
+    """A sentence with the measured free shares of the final ``weeks`` weeks, by origin.
+
+    Free tokens are those served on ``:free`` variants (``free_tokens``); shares are of the listed
+    models' tokens (the long tail's free share is unknown). Says so when the snapshot lacks them.
+    """
+    country = {r["author"]: r["country"] for r in _rows(folder / AUTHORS_FILE)}
+    origin = {r["model"]: country.get(r["author"], "") for r in _rows(folder / MODELS_FILE)}
+    weekly = [r for r in _rows(folder / WEEKLY_FILE) if r["model"] != "other"]
+    last = sorted({r["week"] for r in weekly})[-weeks:]
+    rows = [r for r in weekly if r["week"] in last]
+    if not rows or any(r.get("free_tokens", "") == "" for r in rows):
+        return (
+            "This snapshot does not record the free tokens of every listed model in its final "
+            f"{weeks} weeks, so its free share is unknown there."
+        )
+    tokens, free = defaultdict(int), defaultdict(int)
+    for r in rows:
+        key = origin.get(r["model"], "")
+        tokens[key] += int(r["tokens"])
+        free[key] += int(r["free_tokens"])
+    names = {"CN": "Chinese", "US": "US"}
+    parts = [
+        f"{100 * free[c] / tokens[c]:.0f} % of the tokens of listed {names[c]} models"
+        for c in ("CN", "US")
+        if tokens[c]
+    ]
+    everyone = 100 * sum(free.values()) / sum(tokens.values())
+    return (
+        f"In the final {weeks} weeks of this snapshot ({last[0]} to {last[-1]}), "
+        + " and ".join(parts)
+        + f" were served on free variants ({everyone:.0f} % of all listed models' tokens); the "
+        "long tail's free share is unknown."
+    )
+
+
+def substitutions(folder: Path, digest: str) -> dict[str, str]:
+    """MyST substitutions describing the snapshot in ``folder`` (fingerprint ``digest``)."""
+    meta = json.loads((folder / DESCRIPTOR_FILE).read_text(encoding="utf-8"))
+    sources = "; ".join(s.get("title", s.get("path", "")) for s in meta.get("sources", []))
+    licences = ", ".join(lic.get("name", "") for lic in meta.get("licenses", []))
+    rows = [
+        ("Title", meta.get("title", "")),
+        ("As of", str(meta.get("as_of", ""))),
+        ("Kind", meta.get("kind", "")),
+        ("Licence", licences),
+        ("Fingerprint (SHA-256)", f"`{digest}`"),
+    ]
+    return {
+        "snapshot_as_of": str(meta.get("as_of", "")),
+        "snapshot_title": meta.get("title", ""),
+        "snapshot_kind": meta.get("kind", "snapshot"),
+        "snapshot_sources": sources,
+        "snapshot_table": _table(("Snapshot in use", ""), rows),
+        "versions_table": _table(("Package", "Version"), versions()),
+        "free_shares": free_shares(folder),
+    }

@@ -1,0 +1,125 @@
+"""Values for the prose: what ``{eval}`expression``` shows, in JupyterLab and in the book alike.
+
+A chapter's prose names its numbers with MyST's inline ``{eval}`` role, e.g.
+``{eval}`race.first_t```. JupyterLab (jupyterlab-myst) evaluates the expression in the live kernel
+when the Markdown cell runs and shows the result's display data; the book shows the same display
+data, recorded when the notebook ran (``_ext/inline_eval.py``). Both therefore show what the
+kernel's formatter gives for the value, and these types make that exactly the text of the book:
+
+- :class:`Text`: a formatted piece of plain text (a number with its unit, a date, a verdict).
+  Its plain-text form is the text itself, without the quotes a ``str`` repr would add.
+- :class:`Markdown`: a formatted sentence with emphasis. It is shown from its ``text/markdown``
+  form; its plain-text form (a fallback) drops the emphasis marks.
+- :class:`Values`: a namespace of such values (``race.first_t``), so the prose names a few
+  namespaces rather than dozens of loose variables.
+
+The numbers are formatted here, in code, never with a format spec in the prose.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tokenrace.snapshot.load import Snapshot
+
+_EMPHASIS = re.compile(r"\*{1,2}([^*]+)\*{1,2}")
+_DOLLAR = re.compile(r"(?<!\\)\$")
+
+
+class Text(str):
+    """Plain text for the prose, shown as itself (no quotes) in JupyterLab and the book."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def _repr_pretty_(self, printer, cycle: bool) -> None:
+        printer.text(str(self))
+
+
+class Markdown(str):
+    """A Markdown sentence for the prose (emphasis only), shown rendered in both places.
+
+    A ``$`` is a dollar sign, never math: it is escaped (``\\$``), since JupyterLab's MyST
+    renderer would otherwise take the text between two dollar signs for inline math.
+    """
+
+    def __new__(cls, text: str = "") -> Markdown:
+        return super().__new__(cls, _DOLLAR.sub(r"\\$", text))
+
+    def _repr_markdown_(self) -> str:
+        return str(self)
+
+    def __repr__(self) -> str:
+        return plain(self)
+
+    def _repr_pretty_(self, printer, cycle: bool) -> None:
+        printer.text(plain(self))
+
+
+def plain(markdown: str) -> str:
+    """The text of a Markdown sentence without its emphasis marks (``**a** *b*`` -> ``a b``)."""
+    return _EMPHASIS.sub(r"\1", markdown).replace("\\$", "$")
+
+
+def number(value: float | int | None, spec: str = ".1f", unit: str = "") -> Text:
+    """A number formatted with ``spec`` (Python format spec) and an optional unit after a space.
+
+    ``number(12.345, ".1f", "%")`` is ``12.3 %``; a missing or non-finite value is ``unknown``.
+    """
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return Text("unknown")
+    text = format(float(value) if "f" in spec or "%" in spec else value, spec)
+    return Text(f"{text} {unit}" if unit else text)
+
+
+def text(value: Any) -> Text:
+    """Any value as prose text (``str(value)``)."""
+    return Text(str(value))
+
+
+class Values:
+    """A read-only namespace of prose values: ``Values(first_t=number(2.1))``, then
+    ``{eval}`values.first_t``` in the prose. Plain ``str`` values become :class:`Text`."""
+
+    def __init__(self, mapping: Mapping[str, Any] | None = None, /, **values: Any) -> None:
+        merged = {**(mapping or {}), **values}
+        for name, value in merged.items():
+            if not name.isidentifier():
+                raise ValueError(f"prose value name {name!r} is not a Python identifier")
+            if isinstance(value, str) and not isinstance(value, (Text, Markdown)):
+                value = Text(value)
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("prose values are read-only; build a new Values instead")
+
+    def __getattr__(self, name: str) -> Any:
+        raise AttributeError(
+            f"no prose value {name!r}; this namespace has: {', '.join(sorted(vars(self)))}"
+        )
+
+    def __repr__(self) -> str:
+        return f"Values({', '.join(sorted(vars(self)))})"
+
+
+def said(snap: Snapshot, chapter: str | None = None):
+    """The claims' words for the prose, as :class:`Values`: one namespace per claim (id with
+    ``_`` for ``-``) holding ``level`` (the verdict: its evidence level) and ``why``, e.g.
+    ``{eval}`said.volume_growth.level```."""
+    from tokenrace.claims import evidence
+    from tokenrace.claims.register import evaluate
+
+    found = evidence.load(snap)
+    return Values(
+        {
+            r.id.replace("-", "_"): Values(
+                level=found["claims"][r.id]["level"],
+                why=found["claims"][r.id]["why"],
+            )
+            for r in evaluate(snap, chapter)
+        }
+    )

@@ -1,0 +1,94 @@
+"""How a claim is shown in a chapter: the register's results listed with the evidence for them.
+
+:func:`report` is the cell a chapter ends with (``claims.report(snapshot, "fork")``); it measures
+the claims with :mod:`tokenrace.claims.register` and reads their evidence from
+:mod:`tokenrace.claims.evidence`, both below it, and neither imports this module.
+"""
+
+from __future__ import annotations
+
+from tokenrace.claims import evidence
+from tokenrace.claims.register import ClaimResult, evaluate
+from tokenrace.snapshot.load import Snapshot
+
+
+def report(snap: Snapshot, chapter: str | None = None):
+    """Measure the claims (of one chapter, or all) and show them.
+
+    Returns a Markdown display object listing each claim with its one verdict (its evidence
+    level), its test, measured value and the evidence for it (a list rather than a table, so it
+    reads on a phone). The prose takes
+    the claims' words from :func:`tokenrace.book.prose.said`.
+    """
+    from IPython.display import Markdown
+
+    return Markdown(
+        markdown_list(evaluate(snap, chapter), evidence.load(snap), link=chapter is None)
+    )
+
+
+#: Chapter document of each chapter key (for links from the claims page).
+CHAPTER_DOCS = {
+    "race": "The race",
+    "open-secret": "The open secret",
+    "fork": "The fork",
+    "humanist": "The humanist case",
+}
+
+
+def _inputs_text(items: list[dict], limit: int = 3) -> str:
+    more = f" … and {len(items) - limit} more" if len(items) > limit else ""
+    parts = []
+    for item in items[:limit]:
+        what = f"sourced, grade {item['grade']}" if item["kind"] == "sourced" else "assumed"
+        ends = f", flips it at the {' and '.join(item['ends'])} end" if item.get("ends") else ""
+        parts.append(f"`{item['key']}` ({what}; range {item['range']}{ends})")
+    return "; ".join(parts) + more
+
+
+def evidence_lines(claim_id: str, found: dict) -> list[str]:
+    """The evidence of one claim as Markdown list items (why its verdict, deciding inputs,
+    since when); the verdict itself heads the claim (:func:`markdown_list`)."""
+    entry = found["claims"][claim_id]
+    lines = [f"Why: {entry['why']}"]
+    if entry.get("deciding"):
+        lines.append(
+            "Deciding inputs (flip it at an end of their range): " + _inputs_text(entry["deciding"])
+        )
+    elif entry.get("influence"):
+        lines.append("Inputs that move it most: " + _inputs_text(entry["influence"]))
+    failing = [
+        s["label"].lower()
+        for s in found["scenarios"]
+        if s["family"] == "method"
+        and entry["central"].get(s["key"], {}).get("holds") is None
+        and s["key"] in entry["central"]
+    ]
+    if failing:
+        lines.append("The data cannot run its test under: " + ", ".join(failing) + ".")
+    since = entry["since"]["week"]
+    lines.append(
+        f"Its test passes with every week since the week of {since} taken as the end of the data."
+        if since
+        else "Its test fails with the last week as the end of the data."
+    )
+    return lines
+
+
+def markdown_list(results: list[ClaimResult], found: dict, link: bool = True) -> str:
+    """MyST text listing each claim with its one verdict (the evidence level, with its mark) and
+    the evidence for it; ``link`` adds where it is computed. ``found`` is
+    :func:`tokenrace.claims.evidence.load` output."""
+    lines = []
+    for r in results:
+        level = found["claims"][r.id]["level"]
+        where = (
+            f" Computed in {{ref}}`{CHAPTER_DOCS[r.chapter]} <claims-{r.chapter}>`." if link else ""
+        )
+        lines.append(
+            f"- **{r.id}**: {evidence.MARKS[level]} **{level}**. *“{r.sentence}”*\n"
+            f"  - Test: {r.test}\n"
+            f"  - Measured: {r.measured}; on this snapshot the test {r.outcome}.{where}"
+        )
+        lines.extend(f"  - {line}" for line in evidence_lines(r.id, found))
+    return "\n".join(lines) + "\n"

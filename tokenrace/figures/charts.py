@@ -1,0 +1,255 @@
+"""The house style of every chart in the report, and how a chart is published in the book.
+
+- One fixed, colour-blind-safe colour per origin group (Okabe-Ito palette).
+- SVG output, text kept as text (no embedded glyphs), stable ids, no date metadata.
+- Every figure carries a name, a caption, alt text and the source line.
+
+In the book build (``TOKENRACE_BOOK_BUILD=1``, set by ``_ext/tokenrace_book.py``), :func:`publish`
+emits a MyST figure with its alt text, name and caption; the SVG and the chart's data (CSV) travel
+inside the notebook's output as data URIs, so a cached run never points at a file that is gone.
+The SVG's data marks carry their values as titles (:mod:`tokenrace.figures.hover`), and the book
+inlines it into the page; a chapter's headline chart is also saved as the page's preview PNG
+(:mod:`tokenrace.figures.previews`). In a live notebook it shows the chart and its caption directly.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import os
+
+import matplotlib as mpl
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
+import pandas as pd
+from matplotlib.figure import Figure
+
+from tokenrace.figures import hover, previews
+from tokenrace.snapshot.load import Snapshot
+from tokenrace.snapshot.paths import BOOK_BUILD_ENV
+
+#: Okabe-Ito colours, fixed per origin group (colour-blind safe).
+ORIGIN_COLOURS: dict[str, str] = {
+    "cn_open": "#D55E00",  # vermillion
+    "cn_closed": "#E69F00",  # orange
+    "us_closed": "#0072B2",  # blue
+    "us_open": "#56B4E9",  # sky blue
+    "europe": "#009E73",  # bluish green
+    "elsewhere": "#CC79A7",  # reddish purple
+    "unattributed": "#999999",  # grey
+    "rest": "#999999",
+}
+#: Colour per country (ISO code); "" is unattributed.
+COUNTRY_COLOURS: dict[str, str] = {
+    "CN": "#D55E00",
+    "US": "#0072B2",
+    "FR": "#009E73",
+    "DE": "#009E73",
+    "": "#999999",
+}
+WIDTH, HEIGHT = 5.2, 4.0
+INK = "#222222"
+MUTED = "#555555"
+GRID = "#DDDDDD"
+
+
+def source_line(snap: Snapshot) -> str:
+    """The citation OpenRouter's CC BY 4.0 licence requires, with the snapshot's date.
+
+    A representative (reconstructed) snapshot says so; a fetched one cites the rankings as is.
+    """
+    kind = "representative snapshot " if snap.meta.get("kind") == "representative" else ""
+    return f"Source: OpenRouter (openrouter.ai/rankings), {kind}as of {snap.as_of}"
+
+
+def apply_style() -> None:
+    """Set matplotlib's rcParams to the house style (deterministic, lean SVG)."""
+    mpl.rcParams.update(
+        {
+            "figure.figsize": (WIDTH, HEIGHT),
+            "figure.dpi": 100,
+            "font.family": "DejaVu Sans",
+            "font.size": 13,
+            "axes.titlesize": 14,
+            "axes.labelsize": 12.5,
+            "xtick.labelsize": 12,
+            "ytick.labelsize": 12,
+            "legend.fontsize": 11,
+            "axes.titleweight": "bold",
+            "axes.titlelocation": "left",
+            "axes.labelcolor": INK,
+            "axes.edgecolor": MUTED,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "axes.grid": True,
+            "axes.axisbelow": True,
+            "grid.color": GRID,
+            "grid.linewidth": 0.8,
+            "xtick.color": INK,
+            "ytick.color": INK,
+            "text.color": INK,
+            "legend.frameon": False,
+            "svg.fonttype": "none",
+            "svg.hashsalt": "tokenrace",
+            "path.simplify": True,
+            "savefig.bbox": "tight",
+            "savefig.facecolor": "white",
+        }
+    )
+
+
+def new_figure(
+    title: str, *, nrows: int = 1, ncols: int = 1, height: float = HEIGHT, width: float = WIDTH
+):
+    """A figure and its axes in the house style, with the title set on the figure.
+
+    The default size (5.2 × 4 inches, 12-13 pt text) keeps text readable, at about 10 px or more,
+    when a phone 390 px wide scales the figure down to its screen width.
+    """
+    apply_style()
+    fig, axes = plt.subplots(nrows, ncols, figsize=(width, height), layout="constrained")
+    fig.suptitle(title, x=0.01, ha="left", fontsize=14, fontweight="bold")
+    return fig, axes
+
+
+def relative_luminance(colour: str) -> float:
+    """WCAG relative luminance of a ``#RRGGBB`` colour."""
+    channels = [int(colour.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+    r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(foreground: str, background: str = "#FFFFFF") -> float:
+    """WCAG contrast ratio of two ``#RRGGBB`` colours (1 to 21)."""
+    high, low = sorted((relative_luminance(foreground), relative_luminance(background)))[::-1]
+    return (high + 0.05) / (low + 0.05)
+
+
+def readable(colour: str, background: str = "#FFFFFF", minimum: float = 4.5) -> str:
+    """``colour`` darkened just enough for text on ``background`` to meet WCAG AA (4.5:1)."""
+    rgb = [int(colour.lstrip("#")[i : i + 2], 16) for i in (0, 2, 4)]
+    shade = colour
+    for step in range(21):
+        shade = "#" + "".join(f"{round(c * (1 - step / 20)):02X}" for c in rgb)
+        if contrast(shade, background) >= minimum:
+            return shade
+    return shade
+
+
+def week_axis(ax) -> None:
+    """A time axis of weeks: labels every six months (May, November), minor ticks between."""
+    ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=[5, 11]))
+    ax.xaxis.set_minor_locator(mdates.MonthLocator(bymonth=[2, 8]))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%b '%y"))
+    ax.margins(x=0)
+
+
+def direct_labels(ax, ends: dict[str, float], colours: dict[str, str], x, min_gap: float) -> None:
+    """Label lines or bands at their right end, nudged apart so no two labels overlap.
+
+    ``ends`` maps each label to the y value where it belongs; ``min_gap`` is in data units.
+    """
+    placed: list[tuple[str, float]] = []
+    for label, y in sorted(ends.items(), key=lambda item: item[1]):
+        if placed and y - placed[-1][1] < min_gap:
+            y = placed[-1][1] + min_gap
+        placed.append((label, y))
+    for label, y in placed:
+        ax.annotate(
+            label,
+            xy=(x, y),
+            xytext=(6, 0),
+            textcoords="offset points",
+            va="center",
+            ha="left",
+            fontsize=11.5,
+            color=readable(colours.get(label, INK)),
+            fontweight="bold",
+            annotation_clip=False,
+        )
+
+
+def add_source(fig: Figure, snap: Snapshot) -> None:
+    """Write the source line under the chart."""
+    fig.text(0.01, -0.01, source_line(snap), ha="left", va="top", fontsize=9, color=MUTED)
+
+
+def svg_bytes(fig: Figure) -> bytes:
+    """The figure as SVG bytes, without the date metadata (stable across builds)."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="svg", metadata={"Date": None})
+    return buffer.getvalue()
+
+
+#: Weeks a week-by-week chart needs to draw a trend.
+TREND_WEEKS = 2
+
+
+def one_week_note(fig: Figure, weeks: int) -> str:
+    """Mark the lone point of each line (a line of one point is invisible) and say why there is
+    no trend: the sentence added to the caption."""
+    for ax in fig.axes:
+        for line in ax.get_lines():
+            if len(line.get_xdata()) == 1:
+                line.set_marker("o")
+                line.set_markersize(7)
+    return (
+        "A week-by-week trend cannot be drawn on this snapshot: not enough weeks "
+        f"(needs {TREND_WEEKS}, has {weeks})."
+    )
+
+
+def title_of(fig: Figure) -> str:
+    """The chart's title on one line (what the prose's references to the figure call it)."""
+    return " ".join(fig.get_suptitle().split())
+
+
+def in_book_build() -> bool:
+    """True while the book build executes the notebooks."""
+    return os.environ.get(BOOK_BUILD_ENV) == "1"
+
+
+def publish(
+    fig: Figure,
+    *,
+    name: str,
+    caption: str,
+    alt: str,
+    snap: Snapshot,
+    data: pd.DataFrame | None = None,
+    trend: bool = False,
+) -> None:
+    """Show a finished chart with its caption, alt text and source line.
+
+    ``data`` is the exact table the chart draws (units in the column names); in the book it is
+    offered as a CSV download beside the figure. ``trend`` marks a week-by-week chart: on a
+    snapshot of one week its caption says it needs two, and its lines show their one point.
+    """
+    from IPython.display import SVG, Markdown, display
+
+    if trend and len(snap.weeks) < TREND_WEEKS:
+        caption = f"{caption} {one_week_note(fig, len(snap.weeks))}"
+    add_source(fig, snap)
+    svg = hover.titled_svg(svg_bytes(fig).decode("utf-8"), hover.hover_texts(fig), name).encode()
+    previews.save_png(fig, name)
+    plt.close(fig)
+    full_caption = f"{caption} {source_line(snap)}."
+    if not in_book_build():
+        display(SVG(svg))
+        display(Markdown(f"**Figure: {title_of(fig)}.** {full_caption}"))
+        return
+    links = ""
+    if data is not None:
+        csv_text = data.to_csv(index=False, lineterminator="\n", float_format="%.6g")
+        href = "data:text/csv;base64," + base64.b64encode(csv_text.encode()).decode()
+        links = (
+            f' <a class="chart-data" download="{name}.csv" href="{href}">'
+            "Download the chart's data (CSV)</a>"
+        )
+    src = "data:image/svg+xml;base64," + base64.b64encode(svg).decode()
+    alt_text = " ".join(alt.split())
+    display(
+        Markdown(
+            f":::{{figure}} {src}\n:name: {name}\n:alt: {alt_text}\n\n{full_caption}{links}\n:::\n"
+        )
+    )

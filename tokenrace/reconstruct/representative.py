@@ -1,0 +1,244 @@
+"""Rebuild the representative snapshot from its sources, and check it against them.
+
+Inputs (``data/sources/``, read by :mod:`tokenrace.sources.inputs`): sourced anchors
+(``anchors.csv``), assumed token levels (``knots.csv``) and assumed free shares
+(``free_knots.csv``), each with a plausible range. The method is
+:mod:`tokenrace.reconstruct.series`, applied to the inputs' central values: token series
+interpolated log-linearly, free shares linearly, ``other`` = platform total minus the listed
+models. Every series is rounded to whole millions of tokens
+(:func:`tokenrace.reconstruct.series.quantize`) and ``other`` is computed from them in integers,
+so the same inputs give byte-identical files on any CPU and BLAS. There is no randomness.
+
+Outputs: ``weekly_tokens.csv`` (with ``free_tokens``, empty where unknown) and
+``provenance.csv``, the class of every (week, series) value (sourced, interpolated or assumed;
+see ``data/README.md``).
+
+Units: knot and anchor values are in billions of tokens per week (``billion tokens``) unless the
+anchor's ``unit`` says ``percent`` or ``models``; free knots are percent of a model's tokens.
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from tokenrace.reconstruct.series import Design
+from tokenrace.snapshot import contract as c
+from tokenrace.snapshot.layout import PROVENANCE_FILE, SOURCES_DIR
+from tokenrace.snapshot.paths import DEFAULT_DATA_DIR
+from tokenrace.sources.inputs import SourcesError, read_anchors, read_inputs, read_knots
+
+FIRST_WEEK = pd.Timestamp("2025-05-26")
+LAST_WEEK = pd.Timestamp("2026-05-25")
+BILLION = 1_000_000_000
+#: The long tail must keep at least this share of each week, or the knots are inconsistent.
+MIN_OTHER_SHARE = 0.03
+#: Relative tolerance within which a knot anchor must be reproduced (rounding only).
+KNOT_TOLERANCE = 0.005
+
+
+class ReconstructionError(ValueError):
+    """The anchors and knots cannot produce a snapshot that meets the contract."""
+
+
+def snapshot_weeks() -> pd.DatetimeIndex:
+    """The 53 Monday-start weeks of the representative snapshot."""
+    return pd.date_range(FIRST_WEEK, LAST_WEEK, freq="7D")
+
+
+def read_sources(sources: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Read ``anchors.csv`` and ``knots.csv`` from the sources folder."""
+    return read_anchors(sources), read_knots(sources)
+
+
+def design(sources: Path, models: list[str], weeks: pd.DatetimeIndex | None = None) -> Design:
+    """The interpolation design of a sources folder (:class:`tokenrace.reconstruct.series.Design`).
+
+    Raises :class:`ReconstructionError` when the sources are inconsistent.
+    """
+    try:
+        return Design(read_inputs(sources), models, snapshot_weeks() if weeks is None else weeks)
+    except (SourcesError, ValueError) as err:
+        raise ReconstructionError(str(err)) from None
+
+
+def reconstruct(sources: Path, models: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The weekly table of the contract and the provenance table, from a sources folder.
+
+    The weekly table has ``week, model, tokens, free_tokens`` (free tokens NaN where unknown).
+    """
+    plan = design(sources, list(models["model"]))
+    series = plan.rebuild(plan.central)
+    listed = series.listed[0].astype("int64")  # whole millions of tokens: exact as int64
+    total = series.total[0].astype("int64")
+    other = total - listed.sum(axis=0)
+    thin = other < MIN_OTHER_SHARE * total
+    if thin.any():
+        weeks_text = ", ".join(f"{w:%Y-%m-%d}" for w in plan.weeks[thin])
+        raise ReconstructionError(
+            f"the listed models leave less than {MIN_OTHER_SHARE:.0%} of the platform total for "
+            f"'other' in week(s) {weeks_text}: lower those models' knots or raise the total"
+        )
+    free = series.free[0]
+    frames = []
+    for i, model in enumerate(plan.models):
+        frames.append(
+            pd.DataFrame(
+                {"week": plan.weeks, "model": model, "tokens": listed[i], "free_tokens": free[i]}
+            )
+        )
+    frames.append(
+        pd.DataFrame({"week": plan.weeks, "model": c.OTHER, "tokens": other, "free_tokens": np.nan})
+    )
+    long = pd.concat(frames, ignore_index=True)
+    long = long[(long["tokens"] > 0) | (long["model"] == c.OTHER)]
+    weekly = long.sort_values(["week", "model"]).reset_index(drop=True)
+    return weekly, plan.provenance()
+
+
+def to_csv_text(weekly: pd.DataFrame) -> str:
+    """The contract's CSV text for a weekly table (LF line ends, ISO dates, whole numbers).
+
+    ``free_tokens`` is written when the table has it, empty where unknown.
+    """
+    out = weekly.assign(week=weekly["week"].dt.strftime("%Y-%m-%d"))
+    if c.FREE_COLUMN in out:
+        out[c.FREE_COLUMN] = [
+            "" if math.isnan(v) else str(int(v)) for v in out[c.FREE_COLUMN].astype(float)
+        ]
+    return out.to_csv(index=False, lineterminator="\n")
+
+
+def provenance_csv_text(provenance: pd.DataFrame) -> str:
+    """The CSV text of ``provenance.csv`` (LF line ends, ISO dates)."""
+    out = provenance.assign(week=provenance["week"].dt.strftime("%Y-%m-%d"))
+    return out.to_csv(index=False, lineterminator="\n")
+
+
+def write_snapshot(
+    sources: Path | None = None,
+    out: Path | None = None,
+    log: Callable[[str], None] = lambda _: None,
+) -> list[Path]:
+    """Reconstruct ``weekly_tokens.csv`` and ``provenance.csv`` into ``out`` (default ``data/``).
+
+    When ``out`` is another folder, the curated ``models.csv``, ``authors.csv`` and
+    ``datapackage.json`` of ``data/`` and the sources are copied beside them, so the folder is a
+    whole snapshot whose evidence can be drawn. Returns the paths written.
+    """
+    sources = Path(sources) if sources else DEFAULT_DATA_DIR / SOURCES_DIR
+    out = Path(out) if out else DEFAULT_DATA_DIR
+    log(f"reading anchors and knots from {sources}")
+    models = pd.read_csv(DEFAULT_DATA_DIR / c.MODELS_FILE, dtype=str, keep_default_na=False)
+    log(f"interpolating {models.shape[0]} models and the platform total over 53 weeks")
+    weekly, provenance = reconstruct(sources, models)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, text in (
+        (c.WEEKLY_FILE, to_csv_text(weekly)),
+        (PROVENANCE_FILE, provenance_csv_text(provenance)),
+    ):
+        (out / name).write_text(text, encoding="utf-8", newline="")
+        written.append(out / name)
+    if out.resolve() != DEFAULT_DATA_DIR.resolve():
+        for name in (c.MODELS_FILE, c.AUTHORS_FILE, c.DESCRIPTOR_FILE):
+            shutil.copyfile(DEFAULT_DATA_DIR / name, out / name)
+            written.append(out / name)
+    if (out / SOURCES_DIR).resolve() != sources.resolve():
+        shutil.copytree(sources, out / SOURCES_DIR, dirs_exist_ok=True)
+        written.append(out / SOURCES_DIR)
+    return written
+
+
+def check_anchors(weekly: pd.DataFrame, anchors: pd.DataFrame, attrs: pd.DataFrame) -> pd.DataFrame:
+    """Measure every knot and check anchor on a weekly table.
+
+    ``attrs`` holds each model's ``country``, ``open_weights`` and origin ``group``, indexed by
+    slug (:func:`tokenrace.analysis.recut.model_attributes`). Returns one row per anchor with
+    ``measured``, ``expected`` (text) and ``ok``.
+    """
+    wide = weekly.pivot_table(index="week", columns="model", values="tokens", aggfunc="sum")
+    wide = wide.fillna(0)
+    total = wide.sum(axis=1)
+    free = None
+    if c.FREE_COLUMN in weekly:
+        free = weekly.pivot_table(index="week", columns="model", values=c.FREE_COLUMN)
+        free = free.reindex(index=wide.index, columns=wide.columns)
+    rows = []
+    for anchor in anchors[anchors["role"] != "context"].itertuples(index=False):
+        weeks = pd.date_range(anchor.week, periods=int(anchor.weeks), freq="7D")
+        measured = [_measure(anchor, wide, total, attrs, week, weeks, free) for week in weeks]
+        if anchor.kind == "share_max":
+            measured = [max(_measure(anchor, wide, total, attrs, w, weeks, free) for w in weeks)]
+        elif anchor.kind in {"share", "top10_count"} and len(weeks) > 1:
+            measured = [_measure(anchor, wide, total, attrs, weeks[0], weeks, free)]
+        ok = all(_within(anchor, value) for value in measured)
+        rows.append(
+            {
+                "id": anchor.id,
+                "kind": anchor.kind,
+                "subject": anchor.subject,
+                "week": anchor.week,
+                "role": anchor.role,
+                "measured": measured[0] if len(measured) == 1 else measured,
+                "expected": _expected_text(anchor),
+                "ok": ok,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _measure(anchor, wide, total, attrs, week, weeks, free) -> float:
+    unit = BILLION
+    if week not in wide.index:
+        return math.nan
+    if anchor.kind == "total":
+        return total[week] / unit
+    if anchor.kind == "model":
+        return wide.at[week, anchor.subject] / unit if anchor.subject in wide else 0.0
+    if anchor.kind == "free":
+        if free is None or anchor.subject not in free:
+            return math.nan
+        return float(free.at[week, anchor.subject]) / unit
+    if anchor.kind == "author":
+        columns = [m for m in wide.columns if m.split("/")[0] == anchor.subject]
+        return wide.loc[week, columns].sum() / unit
+    if anchor.kind in {"share", "share_max"}:
+        span = [w for w in weeks if w in wide.index] if anchor.kind == "share" else [week]
+        members = [m for m in wide.columns if _in_group(m, anchor.subject, attrs)]
+        return 100 * wide.loc[span, members].to_numpy().sum() / total[span].sum()
+    if anchor.kind == "top10_tokens":
+        top = wide.loc[week].drop(c.OTHER, errors="ignore").nlargest(10)
+        return top[attrs.loc[top.index, "country"] == anchor.subject].sum() / unit
+    if anchor.kind == "top10_count":
+        span = [w for w in weeks if w in wide.index]
+        top = wide.loc[span].sum().drop(c.OTHER, errors="ignore").nlargest(10)
+        return float((attrs.loc[top.index, "country"] == anchor.subject).sum())
+    raise ReconstructionError(f"anchor {anchor.id}: unknown kind {anchor.kind!r}")
+
+
+def _in_group(model: str, subject: str, attrs: pd.DataFrame) -> bool:
+    if subject == "open_weights":
+        return bool(attrs.at[model, "open_weights"])
+    return attrs.at[model, "group"] == subject
+
+
+def _within(anchor, value: float) -> bool:
+    if anchor.role == "knot":
+        return math.isclose(value, float(anchor.value), rel_tol=KNOT_TOLERANCE)
+    low = -math.inf if math.isnan(anchor.low) else anchor.low
+    high = math.inf if math.isnan(anchor.high) else anchor.high
+    return low <= value <= high
+
+
+def _expected_text(anchor) -> str:
+    if anchor.role == "knot":
+        return f"{anchor.value:g} ± {KNOT_TOLERANCE:.1%}"
+    low = "-∞" if math.isnan(anchor.low) else f"{anchor.low:g}"
+    high = "∞" if math.isnan(anchor.high) else f"{anchor.high:g}"
+    return f"[{low}, {high}]"

@@ -1,0 +1,218 @@
+"""Weekly series from the reconstruction's inputs, for one set of input values or many at once.
+
+The method (one implementation, used for the committed snapshot and for every draw of the
+evidence ensemble):
+
+- **Token series** (the platform total ``all`` and every listed model) are interpolated
+  log-linearly in tokens between their points, week by week; a model has no tokens before its
+  first point or after its last.
+- **Free shares** (``slug:free``) are interpolated linearly in percent between their points.
+  An assumed point is a share; a sourced point is a count of free tokens, turned into a share of
+  the model's tokens that week (capped at 100 %). Outside a model's first and last free point the
+  free count is unknown.
+- The long tail ``other`` is the platform total minus the listed models.
+- **Quantized.** Every token count (the total, each model, each free count) is rounded to whole
+  millions of tokens (:data:`TOKEN_QUANTUM`) before anything is computed from it. The
+  interpolation runs through BLAS matrix products and NumPy's SIMD ``exp`` and ``log``, whose last
+  bits differ between CPUs; a float lying near a rounding edge would otherwise decide a byte of
+  the snapshot or a verdict. Sums of quantized counts are exact (whole numbers far below 2^53), so
+  the same inputs give the same series on any CPU and BLAS.
+
+Interpolation is linear in the point values (their logarithms, for tokens), so it is a fixed
+matrix: :class:`Design` builds it once and :meth:`Design.rebuild` applies it to a matrix of
+input values, one row per draw. Units: tokens per Monday-start UTC week; shares in percent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from tokenrace.sources.inputs import FREE_SUFFIX, TOKENS_UNIT, TOTAL
+
+BILLION = 1e9
+#: Every rebuilt token count is a whole multiple of this many tokens (one million).
+TOKEN_QUANTUM = 1_000_000
+
+
+def quantize(tokens: np.ndarray) -> np.ndarray:
+    """Token counts rounded to whole multiples of :data:`TOKEN_QUANTUM` (NaN stays NaN)."""
+    return np.rint(np.asarray(tokens, dtype=float) / TOKEN_QUANTUM) * TOKEN_QUANTUM
+
+
+@dataclass(frozen=True)
+class Series:
+    """Weekly series of ``D`` draws: listed ``(D, M, K)``, total ``(D, K)``, free ``(D, M, K)``.
+
+    ``models`` are the listed models (``other`` excluded); ``free`` is NaN where unknown.
+    """
+
+    weeks: pd.DatetimeIndex
+    models: list[str]
+    listed: np.ndarray
+    total: np.ndarray
+    free: np.ndarray
+
+    @property
+    def other(self) -> np.ndarray:
+        """Tokens of the long tail, ``(D, K)``: the total minus the listed models."""
+        return self.total - self.listed.sum(axis=1)
+
+
+def _weights(positions: list[int], n_weeks: int) -> tuple[np.ndarray, np.ndarray]:
+    """Interpolation weights ``(points, K)`` and the inside mask ``(K,)`` of one series."""
+    weights = np.zeros((len(positions), n_weeks))
+    inside = np.zeros(n_weeks, dtype=bool)
+    first, last = positions[0], positions[-1]
+    inside[first : last + 1] = True
+    weights[0, first] = 1.0
+    for i in range(len(positions) - 1):
+        a, b = positions[i], positions[i + 1]
+        t = (np.arange(a, b + 1) - a) / (b - a)
+        weights[i, a : b + 1] = 1 - t
+        weights[i + 1, a : b + 1] = t
+    return weights, inside
+
+
+class Design:
+    """The interpolation of every series from the inputs
+    (:func:`tokenrace.sources.inputs.read_inputs`).
+
+    ``models`` are the listed models' slugs (each must have token points); ``weeks`` the
+    Monday-start weeks of the snapshot. Raises ValueError for a point outside the weeks, a model
+    without points, or points of an unknown model.
+    """
+
+    def __init__(self, inputs: pd.DataFrame, models: list[str], weeks: pd.DatetimeIndex):
+        self.inputs = inputs.reset_index(drop=True)
+        self.weeks = pd.DatetimeIndex(weeks)
+        self.models = sorted(models)
+        position = {w: i for i, w in enumerate(self.weeks)}
+        missing = sorted(set(self.inputs["week"]) - set(position))
+        if missing:
+            raise ValueError(f"points outside the snapshot's weeks: {missing[0]:%Y-%m-%d}")
+        self.position = self.inputs["week"].map(position).to_numpy()
+        free = self.inputs["series"].str.endswith(FREE_SUFFIX)
+        base = self.inputs["series"].str.removesuffix(FREE_SUFFIX)
+        unknown = sorted(set(base[base != TOTAL]) - set(self.models))
+        if unknown:
+            raise ValueError(f"points for models with no row in models.csv: {unknown}")
+        without = sorted(set(self.models) - set(self.inputs.loc[~free, "series"]))
+        if without:
+            raise ValueError(f"models in models.csv without any point: {without}")
+        if TOTAL not in set(self.inputs["series"]):
+            raise ValueError("the platform total has no points")
+        self.token_series = [TOTAL, *self.models]
+        self.free_models = sorted(set(base[free]))
+        self.token_rows, self.token_matrix, self.token_inside = self._matrix(
+            self.token_series, ~free
+        )
+        self.free_rows, self.free_matrix, self.free_inside = self._matrix(
+            [m + FREE_SUFFIX for m in self.free_models], free
+        )
+        rows = self.inputs.loc[self.free_rows]
+        self.free_counts = (rows["unit"] == TOKENS_UNIT).to_numpy()
+        self.free_model_row = np.array(
+            [1 + self.models.index(s.removesuffix(FREE_SUFFIX)) for s in rows["series"]], dtype=int
+        )
+        self.free_week = self.position[self.free_rows]
+        self.free_listed = np.array([self.models.index(m) for m in self.free_models], dtype=int)
+
+    def _matrix(
+        self, names: list[str], mask: pd.Series
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        n_weeks = len(self.weeks)
+        rows, inside = [], np.zeros((len(names), n_weeks), dtype=bool)
+        matrix = np.zeros((int(mask.sum()), len(names) * n_weeks))
+        start = 0
+        for s, name in enumerate(names):
+            points = self.inputs[mask & (self.inputs["series"] == name)]
+            points = points.iloc[np.argsort(self.position[points.index], kind="stable")]
+            weights, inside[s] = _weights(list(self.position[points.index]), n_weeks)
+            matrix[start : start + len(points), s * n_weeks : (s + 1) * n_weeks] = weights
+            rows.extend(points.index)
+            start += len(points)
+        return np.array(rows, dtype=int), matrix, inside
+
+    @property
+    def central(self) -> np.ndarray:
+        """The central value of every input, as one draw: shape ``(1, P)``."""
+        return self.inputs["central"].to_numpy(dtype=float)[None, :]
+
+    def rebuild(self, values: np.ndarray) -> Series:
+        """The weekly series for each row of ``values`` (``(D, P)``, in the inputs' units), every
+        token count quantized (:func:`quantized`)."""
+        return quantized(self.interpolate(values))
+
+    def interpolate(self, values: np.ndarray) -> Series:
+        """The weekly series before quantization: floats whose last bits depend on the CPU."""
+        values = np.atleast_2d(values)
+        n_draws, n_weeks = values.shape[0], len(self.weeks)
+        logs = np.log(values[:, self.token_rows] * BILLION)
+        tokens = np.exp(logs @ self.token_matrix).reshape(n_draws, len(self.token_series), n_weeks)
+        tokens = np.where(self.token_inside[None], tokens, 0.0)
+        free = np.full((n_draws, len(self.models), n_weeks), np.nan)
+        if len(self.free_models):
+            points = values[:, self.free_rows]
+            base = tokens[:, self.free_model_row, self.free_week]
+            counts = 100 * np.minimum(
+                1.0, np.divide(points * BILLION, base, out=np.ones_like(base), where=base > 0)
+            )
+            points = np.where(self.free_counts[None], counts, points)
+            shares = (points @ self.free_matrix).reshape(n_draws, len(self.free_models), n_weeks)
+            listed = tokens[:, 1 + self.free_listed, :]
+            free[:, self.free_listed, :] = np.where(
+                self.free_inside[None], shares / 100 * listed, np.nan
+            )
+        # Outside its token span a model has no tokens, so none of them are free.
+        free = np.where(self.token_inside[None, 1:, :], free, 0.0)
+        return Series(self.weeks, self.models, tokens[:, 1:, :], tokens[:, 0, :], free)
+
+    def provenance(self) -> pd.DataFrame:
+        """The class of every (week, series) value: sourced, interpolated or assumed.
+
+        Columns: ``week``, ``series``, ``class``, ``point`` (the anchor id or knot name of a
+        sourced or assumed value), ``grade``, ``before`` and ``after`` (for an interpolated value,
+        the points it lies between, written ``id (class)``) and ``note`` (an assumed knot's
+        reason). Token series (``all`` and models) and free shares (``slug:free``).
+        """
+        rows = []
+        inputs = self.inputs
+        for names, matrix_rows, inside in (
+            (self.token_series, self.token_rows, self.token_inside),
+            ([m + FREE_SUFFIX for m in self.free_models], self.free_rows, self.free_inside),
+        ):
+            for s, name in enumerate(names):
+                points = [r for r in matrix_rows if inputs.at[r, "series"] == name]
+                points.sort(key=lambda r: self.position[r])
+                at = {self.position[r]: r for r in points}
+                for k in np.flatnonzero(inside[s]):
+                    rows.append(self._provenance_row(name, k, at, points))
+        columns = ["week", "series", "class", "point", "grade", "before", "after", "note"]
+        table = pd.DataFrame(rows, columns=columns)
+        return table.sort_values(["week", "series"], kind="stable").reset_index(drop=True)
+
+    def _provenance_row(self, name: str, k: int, at: dict, points: list[int]) -> list:
+        week = self.weeks[k]
+        if k in at:
+            point = self.inputs.loc[at[k]]
+            if point["kind"] == "sourced":
+                return [week, name, "sourced", point["key"], point["grade"], "", "", ""]
+            return [week, name, "assumed", point["key"], "", "", "", point["note"]]
+        before = max((r for r in points if self.position[r] < k), key=lambda r: self.position[r])
+        after = min((r for r in points if self.position[r] > k), key=lambda r: self.position[r])
+        return [week, name, "interpolated", "", "", self._label(before), self._label(after), ""]
+
+    def _label(self, row: int) -> str:
+        point = self.inputs.loc[row]
+        return f"{point['key']} ({point['kind']})"
+
+
+def quantized(series: Series) -> Series:
+    """``series`` with every token count rounded to whole millions (:func:`quantize`); a free
+    count never exceeds its model's quantized tokens."""
+    listed = quantize(series.listed)
+    free = np.minimum(quantize(series.free), listed)  # NaN (unknown) stays NaN
+    return Series(series.weeks, series.models, listed, quantize(series.total), free)

@@ -1,0 +1,368 @@
+"""Read a snapshot folder, check it against the data contract, and return typed tables.
+
+Nothing here writes to the snapshot: a bad file is reported, never repaired.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from tokenrace.snapshot import layout as c
+from tokenrace.snapshot.dates import is_iso_date_or_datetime, parse_dates
+from tokenrace.snapshot.layout import SNAPSHOT_FILES, fingerprint
+from tokenrace.snapshot.paths import VALIDATED_ENV, snapshot_dir
+
+#: Files whose bytes define a snapshot (and so key the book's execution cache).
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One way a snapshot breaks the contract, located by file, CSV line and column."""
+
+    file: str
+    row: int | None  # line number in the file (the header is line 1); None for whole-file problems
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = [self.file]
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column is not None:
+            where.append(f"column '{self.column}'")
+        return f"{', '.join(where)}: {self.message}"
+
+
+def problem_report(
+    folder: str | os.PathLike[str], problems: list[Problem], outcome: str, *, hint: bool = True
+) -> str:
+    """The one message format for contract problems, used by the CLI, the build and ``fetch``.
+
+    ``outcome`` says what happened because of them ("no file was changed", "the build stopped
+    before any notebook ran", ...). One line per problem, naming file, row and column. ``hint``
+    adds the command that checks the folder again (``fetch`` leaves it out: nothing was written).
+    """
+    lines = "\n".join(f"  - {p}" for p in problems)
+    again = f"\nCheck it with: python -m tokenrace validate {folder}" if hint else ""
+    return (
+        f"{folder}: {len(problems)} problem(s) with the data contract (data/README.md); "
+        f"{outcome}:\n{lines}{again}"
+    )
+
+
+class SnapshotError(ValueError):
+    """A snapshot folder breaks the data contract. ``problems`` lists every breach found."""
+
+    def __init__(self, folder: Path, problems: list[Problem]):
+        self.folder = folder
+        self.problems = problems
+        super().__init__(problem_report(folder, problems, "it cannot be loaded"))
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Validated tables of one snapshot.
+
+    - ``weekly``: ``week`` (Timestamp, Monday, UTC), ``model`` (slug), ``tokens`` (int64 tokens)
+      and ``free_tokens`` (float tokens served on free variants; NaN where unknown, and in every
+      row of a snapshot without the column).
+    - ``models``: one row per model; ``open_weights`` bool; ``released`` Timestamp; prices float
+      USD per million tokens (NaN where the source records none).
+    - ``authors``: one row per author; ``country`` is "" when unattributed.
+    - ``meta``: the ``datapackage.json`` descriptor.
+    - ``provenance``: ``provenance.csv`` as text (a reconstructed snapshot only; else None).
+    """
+
+    path: Path
+    weekly: pd.DataFrame
+    models: pd.DataFrame
+    authors: pd.DataFrame
+    meta: dict[str, Any] = field(repr=False)
+    fingerprint: str
+    provenance: pd.DataFrame | None = field(default=None, repr=False)
+
+    @property
+    def as_of(self) -> str:
+        """The snapshot date recorded in ``datapackage.json`` (ISO date)."""
+        return str(self.meta["as_of"])
+
+    @property
+    def weeks(self) -> pd.DatetimeIndex:
+        """Every week of the snapshot, in order (Mondays)."""
+        return pd.DatetimeIndex(sorted(self.weekly["week"].unique()))
+
+
+class _UnreadableCsv(ValueError):
+    def __init__(self, line: int, reason: str):
+        super().__init__(reason)
+        self.line = line
+
+
+def _read_records(handle) -> list[tuple[int, list[str]]]:
+    """CSV records with the line number each starts on (a quoted field may span lines)."""
+    reader = csv.reader(handle)
+    records = []
+    while True:
+        start = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return records
+        except csv.Error as err:
+            raise _UnreadableCsv(start, str(err)) from None
+        records.append((start, row))
+
+
+def _read_csv(root: Path, name: str) -> tuple[pd.DataFrame | None, list[Problem]]:
+    path = root / name
+    if not path.is_file():
+        return None, [Problem(name, None, None, f"file not found in {root}")]
+    try:
+        with path.open(newline="", encoding="utf-8") as handle:
+            records = _read_records(handle)
+    except UnicodeDecodeError as err:
+        return None, [Problem(name, None, None, f"is not UTF-8 text ({err.reason})")]
+    except _UnreadableCsv as err:
+        return None, [Problem(name, err.line, None, f"is not readable CSV: {err}")]
+    if not records:
+        return None, [Problem(name, 1, None, "is empty: expected a header row")]
+    (_, header), body = records[0], records[1:]
+    repeated = sorted({column for column in header if header.count(column) > 1})
+    if repeated:
+        return None, [
+            Problem(name, 1, column, "appears more than once in the header") for column in repeated
+        ]
+    problems = [
+        Problem(name, line, None, f"has {len(row)} fields; the header has {len(header)}")
+        for line, row in body
+        if len(row) != len(header)
+    ]
+    if problems:
+        return None, problems
+    frame = pd.DataFrame([row for _, row in body], columns=header, dtype=str)
+    frame.index = pd.Index([line for line, _ in body])  # index = line number in the file
+    return frame, []
+
+
+def _schema_problems(name: str, frame: pd.DataFrame, schema) -> list[Problem]:
+    import pandera.pandas as pa
+
+    try:
+        schema.validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as err:
+        return _describe_failures(name, err.failure_cases, frame)
+    return []
+
+
+def _describe_failures(name: str, cases: pd.DataFrame, frame: pd.DataFrame) -> list[Problem]:
+    problems = []
+    for case in cases.itertuples(index=False):
+        check = str(case.check)
+        if check == "column_in_schema":
+            problems.append(
+                Problem(name, 1, str(case.failure_case), "is not a column of the contract")
+            )
+        elif check == "column_in_dataframe":
+            problems.append(Problem(name, 1, str(case.failure_case), "is missing from the header"))
+        elif pd.isna(case.index):
+            problems.append(Problem(name, None, case.column, check))
+        else:
+            value = frame.at[int(case.index), case.column]
+            problems.append(Problem(name, int(case.index), case.column, f"{value!r} {check}"))
+    return problems
+
+
+def _descriptor_problems(root: Path) -> tuple[dict[str, Any] | None, list[Problem]]:
+    name = c.DESCRIPTOR_FILE
+    path = root / name
+    if not path.is_file():
+        return None, [Problem(name, None, None, f"file not found in {root}")]
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        return None, [
+            Problem(name, getattr(err, "lineno", None), None, f"is not valid JSON: {err}")
+        ]
+    if not isinstance(meta, dict):
+        return None, [Problem(name, None, None, "must hold a JSON object")]
+    problems = []
+    for key in ("title", "as_of", "licenses", "sources", "resources"):
+        if not meta.get(key):
+            problems.append(Problem(name, None, key, "is missing or empty"))
+    as_of = str(meta.get("as_of", ""))
+    if as_of and not is_iso_date_or_datetime(as_of):
+        problems.append(Problem(name, None, "as_of", f"{as_of!r} is not an ISO date"))
+    resources = meta.get("resources", [])
+    if not isinstance(resources, list):
+        problems.append(Problem(name, None, "resources", "must be a list of resource objects"))
+        resources = []
+    for key in ("licenses", "sources"):
+        if meta.get(key) and not isinstance(meta[key], list):
+            problems.append(Problem(name, None, key, "must be a list"))
+    described = {r.get("path") for r in resources if isinstance(r, dict)}
+    for csv_name in (c.WEEKLY_FILE, c.MODELS_FILE, c.AUTHORS_FILE):
+        if csv_name not in described:
+            problems.append(Problem(name, None, "resources", f"has no resource for {csv_name}"))
+    return meta, problems
+
+
+def check_snapshot(folder: str | os.PathLike[str] | None = None) -> list[Problem]:
+    """Every breach of the data contract in the snapshot folder (an empty list when it is valid)."""
+    return _load(snapshot_dir(folder))[1]
+
+
+def _load(root: Path, schemas: bool = True) -> tuple[dict[str, Any], list[Problem]]:
+    """Read the four files; with ``schemas``, check them against the contract's schemas."""
+    if not root.is_dir():
+        return {}, [Problem(str(root), None, None, "snapshot folder not found")]
+    authors, problems = _read_csv(root, c.AUTHORS_FILE)
+    models, more = _read_csv(root, c.MODELS_FILE)
+    problems += more
+    weekly, more = _read_csv(root, c.WEEKLY_FILE)
+    problems += more
+    meta, more = _descriptor_problems(root)
+    problems += more
+    provenance = None
+    if (root / c.PROVENANCE_FILE).exists():
+        provenance, more = _read_csv(root, c.PROVENANCE_FILE)
+        problems += more
+    if schemas:
+        problems += _contract_problems(authors, models, weekly, provenance)
+    tables = {
+        "authors": authors,
+        "models": models,
+        "weekly": weekly,
+        "meta": meta,
+        "provenance": provenance,
+    }
+    return tables, sorted(set(problems), key=_problem_order)
+
+
+def _contract_problems(authors, models, weekly, provenance=None) -> list[Problem]:
+    from tokenrace.snapshot import contract as c
+
+    problems: list[Problem] = []
+    if authors is not None:
+        problems += _schema_problems(c.AUTHORS_FILE, authors, c.authors_schema(authors))
+    if models is not None:
+        problems += _schema_problems(c.MODELS_FILE, models, c.models_schema(models, authors))
+    if weekly is not None:
+        problems += _schema_problems(c.WEEKLY_FILE, weekly, c.weekly_schema(weekly, models))
+        if weekly.empty:
+            problems.append(
+                Problem(
+                    c.WEEKLY_FILE,
+                    None,
+                    None,
+                    "no rows: a snapshot needs at least one week (data/README.md, "
+                    "'What each part of the book needs')",
+                )
+            )
+    if provenance is not None:
+        schema = c.provenance_schema(provenance, models)
+        found = _schema_problems(c.PROVENANCE_FILE, provenance, schema)
+        problems += found
+        if weekly is not None and not found:
+            problems += _provenance_coverage(provenance, weekly)
+    return problems
+
+
+def _provenance_coverage(provenance: pd.DataFrame, weekly: pd.DataFrame) -> list[Problem]:
+    """Every value of ``weekly_tokens.csv`` has a provenance row, and every row a value."""
+    from tokenrace.snapshot import contract as c
+
+    listed = weekly[weekly["model"] != c.OTHER]
+    values = {
+        (w, m): line for line, w, m in zip(listed.index, listed.week, listed.model, strict=True)
+    }
+    if c.FREE_COLUMN in weekly.columns:
+        free = listed[listed[c.FREE_COLUMN] != ""]
+        values |= {
+            (w, m + ":free"): line
+            for line, w, m in zip(free.index, free.week, free.model, strict=True)
+        }
+    values |= {(w, "all"): line for line, w in zip(weekly.index, weekly.week, strict=True)}
+    rows = {
+        (w, s): line
+        for line, w, s in zip(provenance.index, provenance.week, provenance.series, strict=True)
+    }
+    problems = [
+        Problem(c.PROVENANCE_FILE, None, "series", f"has no row for {s} in the week of {w}")
+        for (w, s), line in sorted(values.items())
+        if (w, s) not in rows
+    ]
+    problems += [
+        Problem(
+            c.PROVENANCE_FILE, line, "series", f"{s!r}: {c.WEEKLY_FILE} has no such value in {w}"
+        )
+        for (w, s), line in rows.items()
+        if (w, s) not in values
+    ]
+    return problems
+
+
+def _problem_order(problem: Problem) -> tuple:
+    files = list(SNAPSHOT_FILES)
+    rank = files.index(problem.file) if problem.file in files else len(files)
+    return (rank, problem.row or 0, problem.column or "", problem.message)
+
+
+def load_snapshot(path: str | os.PathLike[str] | None = None) -> Snapshot:
+    """Load and validate a snapshot folder.
+
+    ``path`` defaults to ``$TOKENRACE_DATA`` or else the committed ``data/`` folder.
+    Raises :class:`SnapshotError`, listing every problem by file, row and column, if the folder
+    breaks the contract.
+
+    The book build checks the snapshot once, before any notebook runs, and hands its fingerprint
+    to the notebooks in ``$TOKENRACE_VALIDATED_FINGERPRINT``. When the folder's bytes match it,
+    the schema checks are not repeated; reading, the structural checks and the typed conversion
+    still run, and any other folder is checked in full.
+    """
+    root = snapshot_dir(path)
+    digest = fingerprint(root)
+    trusted = os.environ.get(VALIDATED_ENV) == digest
+    tables, problems = _load(root, schemas=not trusted)
+    if problems:
+        raise SnapshotError(root, problems)
+    return Snapshot(
+        path=root,
+        weekly=_typed_weekly(tables["weekly"]),
+        models=_typed_models(tables["models"]),
+        authors=tables["authors"].reset_index(drop=True),
+        meta=tables["meta"],
+        fingerprint=digest,
+        provenance=tables["provenance"],
+    )
+
+
+def _typed_weekly(frame: pd.DataFrame) -> pd.DataFrame:
+    out = pd.DataFrame(
+        {
+            "week": parse_dates(frame["week"]),
+            "model": frame["model"],
+            "tokens": frame["tokens"].astype("int64"),
+            "free_tokens": (
+                pd.to_numeric(frame["free_tokens"].replace("", None)).astype(float)
+                if "free_tokens" in frame.columns
+                else float("nan")
+            ),
+        }
+    )
+    return out.sort_values(["week", "model"]).reset_index(drop=True)
+
+
+def _typed_models(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    out["open_weights"] = out["open_weights"] == "true"
+    out["released"] = parse_dates(out["released"])
+    for column in ("input_usd_per_mtok", "output_usd_per_mtok"):
+        out[column] = pd.to_numeric(out[column].replace("", None), errors="raise").astype(float)
+    return out.reset_index(drop=True)

@@ -1,0 +1,234 @@
+"""The fetch itself: request (or reuse) every response, build the tables, write and check.
+
+:func:`fetch_snapshot` is what ``python -m tokenrace fetch`` runs. It stops at the first problem
+with one :class:`~tokenrace.sources.fetch.settings.FetchError` message (never the key) that also
+says what was left on disk; the output folder is then exactly as it was. The range is split into
+windows of at most 30 days, requested in order; a range needing more requests than the Data API's
+daily limit (500) is refused before any request. ``as_of`` is the UTC date of the latest
+``meta.as_of`` of the usage responses.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from tokenrace.sources.fetch.client import MODELS_PATH, RANKINGS_PATH, OpenRouterClient
+from tokenrace.sources.fetch.descriptor import descriptor
+from tokenrace.sources.fetch.rankings import (
+    RankingsPage,
+    Window,
+    parse_models,
+    parse_rankings,
+    plan_windows,
+)
+from tokenrace.sources.fetch.settings import (
+    REQUESTS_PER_DAY,
+    WINDOW_DAYS,
+    FetchError,
+    FetchInterrupted,
+    FetchSettings,
+    Log,
+    quiet,
+)
+from tokenrace.sources.fetch.store import (
+    MODELS_RAW,
+    RawStore,
+    check_out,
+    swap_into_place,
+    write_snapshot,
+)
+from tokenrace.sources.fetch.tables import (
+    ModelIndex,
+    Tables,
+    authors_file,
+    build_tables,
+    check_authors,
+    read_authors,
+)
+from tokenrace.sources.fetch.weeks import weekly_sums
+
+#: What the failure message says when the fetched data breaks the contract.
+CONTRACT_OUTCOME = "so nothing was written"
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    """What a successful fetch wrote: ``rows`` of ``weekly_tokens.csv``, ``models`` models."""
+
+    path: Path
+    weeks: list[date]
+    models: int
+    rows: int
+    requests: int
+    reused: int
+    as_of: str
+
+
+def fetch_snapshot(
+    start: date,
+    end: date,
+    out: str | os.PathLike[str],
+    *,
+    settings: FetchSettings | None = None,
+    resume: bool = False,
+    authors: str | os.PathLike[str] | None = None,
+    fold_unlisted: bool = False,
+    log: Log = quiet,
+    client: OpenRouterClient | None = None,
+) -> FetchResult:
+    """Fetch days ``start``..``end`` (UTC, both included) from OpenRouter into snapshot ``out``.
+
+    Writes ``weekly_tokens.csv`` (tokens per ISO week and model, and the part of them served on
+    ``:free`` variants), ``models.csv`` (prices in USD per million tokens), ``authors.csv``,
+    ``datapackage.json`` and ``raw/``; see :mod:`tokenrace.sources.fetch` for every rule. Raises
+    :class:`FetchError` (one message, never the key) or :class:`FetchInterrupted`; on either,
+    ``out`` is left exactly as it was.
+    """
+    settings = settings or FetchSettings.from_env()
+    out = Path(out).expanduser().absolute()
+    store = RawStore(out, resume)
+    try:
+        return _fetch(start, end, out, settings, store, authors, fold_unlisted, log, client)
+    except KeyboardInterrupt:
+        if store.committed:
+            raise FetchInterrupted(
+                f"interrupted after the new snapshot was moved to {out}"
+            ) from None
+        raise FetchInterrupted(f"interrupted{store.note(out)}") from None
+    except FetchError as err:
+        raise FetchError(settings.redact(f"{err}{store.note(out)}")) from None
+    except OSError as err:
+        raise FetchError(
+            settings.redact(f"cannot write the snapshot: {err}{store.note(out)}")
+        ) from None
+
+
+def _fetch(
+    start: date,
+    end: date,
+    out: Path,
+    settings: FetchSettings,
+    store: RawStore,
+    authors: str | os.PathLike[str] | None,
+    fold_unlisted: bool,
+    log: Log,
+    client: OpenRouterClient | None,
+) -> FetchResult:
+    check_out(out)
+    authors_path = authors_file(out, Path(authors) if authors is not None else None)
+    authors_bytes, known_authors = read_authors(authors_path)
+    windows = plan_windows(start, end)
+    if len(windows) + 1 > REQUESTS_PER_DAY:
+        raise FetchError(
+            f"{start.isoformat()}..{end.isoformat()} needs {len(windows) + 1} requests; the "
+            f"Data API allows {REQUESTS_PER_DAY} a day: fetch a shorter range"
+        )
+    client = client or OpenRouterClient(settings, log=log)
+    log(
+        f"{start.isoformat()}..{end.isoformat()}: {len(windows)} window(s) of at most "
+        f"{WINDOW_DAYS} days"
+    )
+    pages = _usage_pages(windows, client, store, log)
+    listings, models_source = _listings(client, store, log)
+
+    latest = max(pages, key=lambda p: p.as_of)
+    as_of_timestamp = str(latest.meta["as_of"])
+    as_of = latest.as_of.date().isoformat()
+    weeks = weekly_sums([row for page in pages for row in page.rows], start, end)
+    for week in weeks.dropped:
+        log(
+            f"dropped the partial week of {week['week']} at the {week['at']} of the range: "
+            f"{len(week['days_with_rows'])} of 7 days with rows, "
+            f"{week['tokens_not_counted']:,} tokens not counted"
+        )
+    tables = build_tables(weeks, ModelIndex(listings), as_of, models_source, fold_unlisted)
+    for model, variants in tables.variants.items():
+        log(f"folded {', '.join(variants)} into {model}")
+    for slug, tokens in tables.unlisted.items():
+        log(f"counted unlisted {slug} in 'other' ({tokens:,} tokens)")
+    check_authors(tables.models, known_authors, authors_path)
+
+    meta = descriptor(
+        start=start,
+        end=end,
+        pages=pages,
+        weeks=weeks,
+        tables=tables,
+        settings=settings,
+        authors_path=authors_path,
+        as_of=as_of,
+        as_of_timestamp=as_of_timestamp,
+    )
+    _write_checked(out, tables, authors_bytes, meta, store)
+    return FetchResult(
+        path=out,
+        weeks=weeks.weeks,
+        models=len(tables.models),
+        rows=len(tables.weekly),
+        requests=client.requests,
+        reused=store.reused,
+        as_of=as_of,
+    )
+
+
+def _usage_pages(
+    windows: list[Window], client: OpenRouterClient, store: RawStore, log: Log
+) -> list[RankingsPage]:
+    """Every window's checked usage response, reused from disk (with resume) or requested."""
+    pages = []
+    for number, window in enumerate(windows, start=1):
+        cached = store.cached(window.raw_name)
+        if cached:
+            body, source = cached
+        else:
+            body = client.get(RANKINGS_PATH, window.params, auth=True)
+            source = f"GET {client.url(RANKINGS_PATH, window.params)}"
+        page = parse_rankings(body, window, source)
+        store.keep(window.raw_name, body, fresh=not cached)
+        pages.append(page)
+        how = "reused from disk" if cached else "requested"
+        log(f"window {number}/{len(windows)} {window}: {len(page.rows)} rows ({how})")
+    return pages
+
+
+def _listings(
+    client: OpenRouterClient, store: RawStore, log: Log
+) -> tuple[list[dict[str, Any]], str]:
+    """The models API's checked listings and where they came from."""
+    cached = store.cached(MODELS_RAW)
+    if cached:
+        body, source = cached
+    else:
+        body = client.get(MODELS_PATH, auth=False)
+        source = f"GET {client.url(MODELS_PATH)}"
+    listings = parse_models(body, source)
+    store.keep(MODELS_RAW, body, fresh=not cached)
+    log(f"models: {len(listings)} listed ({'reused from disk' if cached else 'requested'})")
+    return listings, source
+
+
+def _write_checked(
+    out: Path, tables: Tables, authors_bytes: bytes, meta: dict[str, Any], store: RawStore
+) -> None:
+    """Write the snapshot beside ``out``, check it against the contract, then swap it in."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staged = out.with_name(f".{out.name}.fetch-{uuid.uuid4().hex[:12]}")
+    try:
+        staged.mkdir()  # usual permissions (mkdtemp's would be 0700)
+        write_snapshot(staged, tables.weekly, tables.models, authors_bytes, meta, store.used)
+        from tokenrace.snapshot import load  # the module's check_snapshot, as tests replace it
+
+        problems = load.check_snapshot(staged)
+        if problems:
+            raise FetchError(load.problem_report(out, problems, CONTRACT_OUTCOME, hint=False))
+        swap_into_place(staged, out, then_remove=store.cache)
+        store.committed = True
+    finally:
+        if staged.exists():
+            shutil.rmtree(staged, ignore_errors=True)
