@@ -141,3 +141,40 @@ def test_percent_axis_of_spend_chart_ends_at_100(monkeypatch) -> None:
     for text in ax.texts:
         box = text.get_window_extent(renderer)
         assert box.x1 <= frame.x1 + 1, f"{text.get_text()!r} runs past the axis"
+
+
+@pytest.mark.parametrize(
+    ("weeks", "expected"),
+    [
+        (53, ["Nov '25", "May '26"]),
+        (20, ["Feb '26", "Mar '26", "Apr '26", "May '26"]),
+        (8, ["06 Apr", "20 Apr", "04 May", "18 May"]),
+        (1, ["25 May"]),
+    ],
+)
+def test_week_axis_labels_the_span_drawn(weeks: int, expected: list[str]) -> None:
+    """A short snapshot's week-by-week chart still has dated ticks (it had one, or none)."""
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    days = pd.date_range(end="2026-05-25", periods=weeks, freq="7D")
+    fig, ax = plt.subplots()
+    ax.plot(days, range(weeks))
+    charts.week_axis(ax)
+    fig.canvas.draw()
+    assert [t.get_text() for t in ax.get_xticklabels() if t.get_text()] == expected
+    plt.close(fig)
+
+
+def test_week_axis_of_a_quarter_has_three_to_six_dated_ticks() -> None:
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    days = pd.date_range(end="2026-05-25", periods=13, freq="7D")
+    fig, ax = plt.subplots()
+    ax.plot(days, range(13))
+    charts.week_axis(ax)
+    fig.canvas.draw()
+    labels = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
+    assert 3 <= len(labels) <= 6 and all(re.fullmatch(r"\d\d [A-Z][a-z]{2}", t) for t in labels)
+    plt.close(fig)

@@ -136,11 +136,28 @@ def readable(colour: str, background: str = "#FFFFFF", minimum: float = 4.5) -> 
     return shade
 
 
+#: Days of data from which a week axis is labelled every six months rather than more often.
+HALF_YEAR_AXIS_DAYS = 240
+
+
 def week_axis(ax) -> None:
-    """A time axis of weeks: labels every six months (May, November), minor ticks between."""
-    ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=[5, 11]))
-    ax.xaxis.set_minor_locator(mdates.MonthLocator(bymonth=[2, 8]))
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%b '%y"))
+    """A time axis of weeks, ticked for the span drawn (call it after drawing the data): a year
+    or so is labelled every six months (May, November) with minor ticks between; four months or
+    more every month; a shorter span on Mondays, so even one week has a dated tick."""
+    low, high = ax.dataLim.intervalx
+    span = high - low if ax.has_data() else 0.0
+    if span >= HALF_YEAR_AXIS_DAYS:
+        ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=[5, 11]))
+        ax.xaxis.set_minor_locator(mdates.MonthLocator(bymonth=[2, 8]))
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%b '%y"))
+    elif span >= 120:
+        ax.xaxis.set_major_locator(mdates.MonthLocator())
+        ax.xaxis.set_minor_locator(mdates.WeekdayLocator(byweekday=mdates.MO))
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%b '%y"))
+    else:
+        every = max(1, round(span / 7 / 4))  # at most about five labels
+        ax.xaxis.set_major_locator(mdates.WeekdayLocator(byweekday=mdates.MO, interval=every))
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
     ax.margins(x=0)
 
 
