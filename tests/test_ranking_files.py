@@ -146,3 +146,24 @@ def test_the_whole_book_builds_strictly_on_the_ranking_files(tmp_path: Path) -> 
             marks = group.select("use, path")
             marks = [m for m in marks if m.find_parent("defs") is None]
             assert marks and all(m.get("role") == "img" and m.title for m in marks), group["id"]
+
+
+def test_the_top_models_table_says_no_price_instead_of_nan(tmp_path: Path) -> None:
+    """A model without a recorded price among the most used reads "no price", never NaN."""
+    import shutil
+
+    import pandas as pd
+
+    from tokenrace.figures import open_secret
+
+    folder = shutil.copytree(FIXTURE, tmp_path / "snap")
+    table = open_secret.top_models_table(load_snapshot(folder), weeks=1)
+    top = load_snapshot(folder).models.set_index("name").loc[table.iloc[0]["Model"], "model"]
+    models = pd.read_csv(folder / "models.csv", dtype=str, keep_default_na=False)
+    unpriced = models["model"] == top
+    models.loc[unpriced, ["input_usd_per_mtok", "output_usd_per_mtok"]] = ""
+    models.loc[unpriced, "price_source"] = "No price recorded (test)"
+    models.to_csv(folder / "models.csv", index=False, lineterminator="\n")
+    shown = open_secret.top_models_table(load_snapshot(folder), weeks=1)
+    assert shown.iloc[0]["USD / Mtok"] == "no price"
+    assert "nan" not in shown.to_string().lower()

@@ -13,7 +13,8 @@ from tokenrace.snapshot.load import Snapshot
 
 
 def top_models_table(snap: Snapshot, weeks: int, n: int = 10) -> pd.DataFrame:
-    """Ranked most-used models over the final ``weeks`` weeks, with origin, weights and price."""
+    """Ranked most-used models over the final ``weeks`` weeks, with origin, weights and price
+    (USD per million tokens, blended; "no price" where none is recorded, never NaN)."""
     top = recut.top_models(snap, recut.last_weeks(snap, weeks), n=n)
     price = prices.model_prices(snap)["blended_usd_per_mtok"]
     origin = (
@@ -27,7 +28,9 @@ def top_models_table(snap: Snapshot, weeks: int, n: int = 10) -> pd.DataFrame:
             "Made in, weights": origin.to_numpy(),
             "Tokens (B)": (top["tokens"] / B).round(0).astype(int).to_numpy(),
             "Share (%)": top["share_pct"].round(1).to_numpy(),
-            "USD / Mtok": price.reindex(top["model"]).round(2).to_numpy(),
+            "USD / Mtok": [
+                "no price" if pd.isna(usd) else f"{usd:.2f}" for usd in price.reindex(top["model"])
+            ],
         },
         index=pd.Index(top["rank"].to_numpy(), name=None),
     )
