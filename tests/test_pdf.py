@@ -14,6 +14,7 @@ The site built afterwards links the PDF from its landing page; a build without a
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -41,6 +42,10 @@ class Edition:
     pages: int
 
 
+#: The page footer of the PDF edition (tokenrace.book.edition.FOOTER), as its text ends a page.
+FOOTER = r"\s*\d+ / \d+\s*$"
+
+
 def squeeze(text: str) -> str:
     """Text compared without whitespace (line breaks fall anywhere in a PDF), ligatures or icons
     (private-use characters of icon fonts)."""
@@ -65,7 +70,9 @@ def edition(book: Build, tmp_path_factory: pytest.TempPathFactory) -> Edition:
     if done.returncode != 0:
         pytest.fail(f"make pdf failed (exit {done.returncode}):\n{log[-6000:]}")
     reader = PdfReader(pdf_in_build(src / "_build"))
-    text = squeeze(" ".join(page.extract_text() for page in reader.pages))
+    # Each page's text ends with its footer, "7 / 51": left out, or a number broken across a page
+    # ("(5" … "%)") would read "(57/51%)".
+    text = squeeze(" ".join(re.sub(FOOTER, "", page.extract_text()) for page in reader.pages))
     return Edition(src, log, text, len(reader.pages))
 
 

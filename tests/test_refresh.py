@@ -9,6 +9,7 @@ also holds the checks of a book built on a fetched snapshot.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from datetime import date
@@ -21,6 +22,7 @@ from test_short_snapshots import slice_of_data
 
 from bookbuild import Build
 from tokenrace import load_snapshot
+from tokenrace.claims import evidence
 from tokenrace.claims import register as claims
 from tokenrace.refresh import Plan, last_sunday, plan
 from tokenrace.snapshot.paths import (
@@ -166,5 +168,7 @@ def test_refresh_end_to_end_offline(book: Build, tmp_path, openrouter, env) -> N
     assert snap.as_of in text(built, "chapters/editors-notes")
     assert "was not reconstructed from anchors" in text(built, "chapters/data")
     page = text(built, "chapters/claims")
-    assert page.count("on the committed data. “") == len(claims.REGISTER)
+    levels = "|".join(re.escape(level) for level in evidence.LEVELS)
+    headers = re.findall(rf"([a-z-]+) ?: \S (?:{levels}) ?\. “", page)
+    assert headers == [c.id for c in claims.REGISTER], "one verdict, its level, heads each claim"
     assert "is measured data" in page and "no reconstructions are drawn" in page
