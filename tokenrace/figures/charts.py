@@ -138,6 +138,8 @@ def readable(colour: str, background: str = "#FFFFFF", minimum: float = 4.5) -> 
 
 #: Days of data from which a week axis is labelled every six months rather than more often.
 HALF_YEAR_AXIS_DAYS = 240
+#: Days of data from which a week axis is labelled every month rather than on Mondays.
+MONTHLY_AXIS_DAYS = 120
 
 
 def week_axis(ax) -> None:
@@ -150,7 +152,7 @@ def week_axis(ax) -> None:
         ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=[5, 11]))
         ax.xaxis.set_minor_locator(mdates.MonthLocator(bymonth=[2, 8]))
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%b '%y"))
-    elif span >= 120:
+    elif span >= MONTHLY_AXIS_DAYS:
         ax.xaxis.set_major_locator(mdates.MonthLocator())
         ax.xaxis.set_minor_locator(mdates.WeekdayLocator(byweekday=mdates.MO))
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%b '%y"))

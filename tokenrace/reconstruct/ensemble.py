@@ -24,7 +24,7 @@ import pandas as pd
 
 from tokenrace.analysis.cube import Cube
 from tokenrace.reconstruct import representative as rc
-from tokenrace.reconstruct.series import TOKEN_QUANTUM, Design, Series, quantize
+from tokenrace.reconstruct.series import Design, Series, quantize
 from tokenrace.sources.inputs import TOKENS_UNIT
 
 #: Draws kept in the ensemble (each share of draws is then within ±5 pp at 95 %).
@@ -81,12 +81,9 @@ def with_room_for_other(series: Series) -> tuple[Series, int]:
     factor = np.where(scaled, room / np.where(listed > 0, listed, 1), 1.0)[:, None, :]
     if not scaled.any():
         return series, 0
-    # Rounded down, so the scaled models never take the long tail's minimum back.
-    listed_scaled = np.where(
-        scaled[:, None, :],
-        np.floor(series.listed * factor / TOKEN_QUANTUM) * TOKEN_QUANTUM,
-        series.listed,
-    )
+    # Rounded down, so the scaled models never take the long tail's minimum back (a cell left
+    # unscaled is a whole number of millions already, which rounding down keeps).
+    listed_scaled = quantize(series.listed * factor, np.floor)
     free = np.minimum(quantize(series.free * factor), listed_scaled)
     return replace(series, listed=listed_scaled, free=free), int(scaled.sum())
 

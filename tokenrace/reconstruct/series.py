@@ -37,9 +37,10 @@ BILLION = 1e9
 TOKEN_QUANTUM = 1_000_000
 
 
-def quantize(tokens: np.ndarray) -> np.ndarray:
-    """Token counts rounded to whole multiples of :data:`TOKEN_QUANTUM` (NaN stays NaN)."""
-    return np.rint(np.asarray(tokens, dtype=float) / TOKEN_QUANTUM) * TOKEN_QUANTUM
+def quantize(tokens: np.ndarray, rounding=np.rint) -> np.ndarray:
+    """Token counts rounded to whole multiples of :data:`TOKEN_QUANTUM` (NaN stays NaN), to the
+    nearest by default (``rounding=np.floor`` rounds down)."""
+    return rounding(np.asarray(tokens, dtype=float) / TOKEN_QUANTUM) * TOKEN_QUANTUM
 
 
 @dataclass(frozen=True)
