@@ -24,6 +24,8 @@ from tokenrace.sources import inputs
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SOURCES = DEFAULT_DATA_DIR / "sources"
+#: The claims whose test fails on the shipped snapshot (the measurements contradict the essay).
+CONTRADICTED = {"essay-split"}
 ORDER = [evidence.SOURCED, evidence.ASSUMED, evidence.UNCERTAIN, evidence.FAILS]
 
 
@@ -190,20 +192,20 @@ def test_moving_the_final_week_knot_to_28_trillion_flips_the_verdict(snap, tmp_p
 
 
 def test_widening_one_knot_moves_a_claim_to_a_weaker_level(found, tmp_path) -> None:
-    before = found["claims"]["deepseek-largest-band"]["level"]
+    before = found["claims"]["china-share-rises"]["level"]
     assert before in (evidence.SOURCED, evidence.ASSUMED)
     folder = _data_with_sources(tmp_path)
-    _set_knot(folder, "tencent/hy3-preview@2026-05-25", high=9000)
-    wider = evidence.compute(load_snapshot(folder))["claims"]["deepseek-largest-band"]
+    _set_knot(folder, "anthropic/claude-sonnet-4.6@2026-05-25", high=12000)
+    wider = evidence.compute(load_snapshot(folder))["claims"]["china-share-rises"]
     assert ORDER.index(wider["level"]) > ORDER.index(before), wider["why"]
-    assert "tencent/hy3-preview@2026-05-25" in [d["key"] for d in wider["deciding"]]
+    assert "anthropic/claude-sonnet-4.6@2026-05-25" in [d["key"] for d in wider["deciding"]]
 
 
 def test_every_claim_has_a_level_and_reasons(found) -> None:
     for claim in claims.REGISTER:
         entry = found["claims"][claim.id]
         assert entry["level"] in evidence.LEVELS and entry["why"]
-        assert entry["central"]["base"]["holds"] is True
+        assert entry["central"]["base"]["holds"] is (claim.id not in CONTRADICTED), claim.id
         assert entry["influence"] or entry["deciding"]
         assert set(entry["share"]) == set(entry["central"])  # every choice, also on the draws
 
@@ -239,6 +241,9 @@ def test_since_when(found, snap) -> None:
     for claim in claims.REGISTER:
         since = found["claims"][claim.id]["since"]
         assert len(since["held"]) == len(weeks)
+        if since["week"] is None:  # it does not hold in the last week
+            assert claim.id in CONTRADICTED and since["held"][-1] is not True
+            continue
         start = weeks.index(since["week"])
         assert all(h is True for h in since["held"][start:])
         assert start == 0 or since["held"][start - 1] is not True
