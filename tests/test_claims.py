@@ -41,18 +41,25 @@ def test_register_has_every_claim_of_the_essay() -> None:
         assert claim.sentence and claim.test and claim.chapter in reporting.CHAPTER_DOCS
 
 
-def test_every_claim_holds_on_the_shipped_snapshot(shipped) -> None:
-    """Reads each claim's one verdict, its evidence level: none may fail or be untestable."""
+#: The claims the shipped snapshot contradicts: the essay chart's split (58 / 28) is not what
+#: the tokens give once the essay is no longer an input (data/README.md).
+CONTRADICTED = {"essay-split"}
+
+
+def test_verdicts_on_the_shipped_snapshot(shipped) -> None:
+    """Reads each claim's one verdict, its evidence level: only the contradicted claims fail,
+    none is untestable, and a level above FAILS means the test passes."""
     from tokenrace.claims import evidence
 
     found = evidence.load(load_snapshot(DEFAULT_DATA_DIR))
-    failing = [
-        f"{r.id}: {found['claims'][r.id]['level']} ({r.measured})"
+    failing = {
+        r.id: f"{found['claims'][r.id]['level']} ({r.measured})"
         for r in shipped
         if found["claims"][r.id]["level"] in (evidence.FAILS, evidence.UNTESTABLE)
-    ]
-    assert not failing, "claims that do not hold on data/:\n" + "\n".join(failing)
-    assert all(r.holds for r in shipped)  # a level above FAILS means the test passes
+    }
+    assert set(failing) == CONTRADICTED, failing
+    assert all(found["claims"][i]["level"] == evidence.FAILS for i in CONTRADICTED)
+    assert all(r.holds is (r.id not in CONTRADICTED) for r in shipped)
     for result in shipped:
         assert result.measured and any(ch.isdigit() for ch in result.measured)
 

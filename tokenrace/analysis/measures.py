@@ -36,6 +36,10 @@ SHARE_RISE_MIN_PP = 10.0
 MIN_GROUP_SHARE_PCT = 5.0
 SAME_ORDER_FACTOR = 10.0
 FAR_BELOW_FACTOR = 0.1
+#: The end of the essay's chart "Representative OpenRouter model-origin split" (percent).
+ESSAY_CN_OPEN_PCT, ESSAY_US_FRONTIER_PCT = 58.0, 28.0
+#: How far (percentage points) a share may lie from the chart's whole-percent label.
+ESSAY_SPLIT_TOLERANCE_PP = 2.0
 
 
 @dataclass(frozen=True)
@@ -270,6 +274,30 @@ def china_rises(cube: Cube, choices: Choices) -> Measure:
         )
 
     return Measure(holds, margin, {"first_pct": first, "last_pct": last, "largest": largest}, text)
+
+
+def essay_split(cube: Cube, choices: Choices) -> Measure:
+    """The last week's shares of Chinese open-weight and US closed-weight models (percent of
+    the denominator), against the essay chart's 58 and 28, each within the tolerance."""
+    tokens, total = _weekly_shares(cube, choices, slice(len(cube.weeks) - 1, len(cube.weeks)))
+    groups = cube.column("group")
+    cn_open = tokens[:, groups == "cn_open", 0].sum(axis=1) / total[:, 0] * 100
+    us_closed = tokens[:, groups == "us_closed", 0].sum(axis=1) / total[:, 0] * 100
+    off_cn = np.abs(cn_open - ESSAY_CN_OPEN_PCT)
+    off_us = np.abs(us_closed - ESSAY_US_FRONTIER_PCT)
+    tolerance = ESSAY_SPLIT_TOLERANCE_PP
+    holds = (off_cn <= tolerance) & (off_us <= tolerance)
+    margin = (tolerance - np.maximum(off_cn, off_us)) / tolerance
+    denominator = "all tokens" if choices.top_n is None else f"the top {choices.top_n} models"
+
+    def text(d: int) -> str:
+        return (
+            f"Last week, of {denominator}: Chinese open-weight {cn_open[d]:.1f} % "
+            f"(the essay: {ESSAY_CN_OPEN_PCT:.0f}), US closed-weight {us_closed[d]:.1f} % "
+            f"(the essay: {ESSAY_US_FRONTIER_PCT:.0f})"
+        )
+
+    return Measure(holds, margin, {"cn_open_pct": cn_open, "us_closed_pct": us_closed}, text)
 
 
 def _by_country(cube: Cube, month: np.ndarray, price: np.ndarray):

@@ -25,6 +25,9 @@ from tokenrace.analysis import prices, recut
 from tokenrace.analysis.cube import Cube, NotTestable
 from tokenrace.analysis.measures import (  # noqa: F401  (thresholds are part of the register's interface)
     END_MIN_T,
+    ESSAY_CN_OPEN_PCT,
+    ESSAY_SPLIT_TOLERANCE_PP,
+    ESSAY_US_FRONTIER_PCT,
     FAR_BELOW_FACTOR,
     FRACTION_MAX,
     FRONTIER_TOP_N,
@@ -181,6 +184,18 @@ REGISTER: tuple[Claim, ...] = (
         f"{SHARE_RISE_MIN_PP:.0f} percentage points above its average over the first four "
         "weeks, and Chinese open-weight models are the largest origin group in the last week.",
         m.china_rises,
+        frozenset({"denominator", "paid"}),
+    ),
+    Claim(
+        "essay-split",
+        "fork",
+        'The essay\'s chart of the model-origin split ends the year at "China open 58" and '
+        '"US frontier 28".',
+        "Over all tokens in the last week, Chinese open-weight models carry "
+        f"{ESSAY_CN_OPEN_PCT:.0f} % and US closed-weight models {ESSAY_US_FRONTIER_PCT:.0f} %, "
+        f"each within ±{ESSAY_SPLIT_TOLERANCE_PP:.0f} percentage points (the chart labels whole "
+        "percents).",
+        m.essay_split,
         frozenset({"denominator", "paid"}),
     ),
     Claim(

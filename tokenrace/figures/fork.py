@@ -146,6 +146,37 @@ def trajectory_text(snap: Snapshot) -> str:
     )
 
 
+def essay_split_text(snap: Snapshot) -> str:
+    """The essay chart's last values against the last week's tokens, with the band of
+    plausible reconstructions where the snapshot has one, and the claim's verdict (Markdown).
+
+    The chart's figures are the essay's: tested here (claim ``essay-split``), never an input.
+    """
+    from tokenrace.claims import evidence
+
+    found = evidence.load(snap)
+    entry = found["claims"]["essay-split"]
+    bands = found.get("bands", {})
+    ranges = [
+        f"{recut.ESSAY_SPLIT[key]} {bands[key]['p5'][-1]:.0f}-{bands[key]['p95'][-1]:.0f} %"
+        for key in ("cn_open", "us_closed")
+        if key in bands
+    ]
+    spread = (
+        " Across the plausible reconstructions of the last week, the shares range over "
+        + " and ".join(ranges)
+        + "."
+        if ranges
+        else ""
+    )
+    return (
+        f'The essay\'s chart ends the year at "China open {claims.ESSAY_CN_OPEN_PCT:.0f}" and '
+        f'"US frontier {claims.ESSAY_US_FRONTIER_PCT:.0f}". Those figures are the essay\'s: this '
+        f"report tests them and never uses them to build its data.{spread} Our verdict on the "
+        f"essay's split over all tokens: *{entry['level']}*. {entry['why']}"
+    )
+
+
 def change_words(points: float) -> str:
     """A change of share in words: ``points`` in percentage points, rounded to one decimal;
     a negative change is a fall, never "a rise of -x" (Markdown)."""
