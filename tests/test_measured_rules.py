@@ -102,6 +102,8 @@ def test_the_implied_total_is_the_intersection_of_the_rows_intervals():
         Fraction(20000) / Fraction("19.95"),
     )
     assert total.value == (total.low + total.high) / 2
+    assert (total.low_by, total.high_by) == ("b/y", "a/x")
+    assert iv.implied_by(rows[0]).value == 1000 and iv.implied_by(rows[1]).value == 1003
     contradicting = [*rows, iv.Listed("c/z", "c", Fraction(50), Fraction("10.0"))]
     assert iv.implied_total(contradicting) is None
     assert iv.implied_total([iv.Listed("d/w", "d", Fraction(5), Fraction(0))]) is None

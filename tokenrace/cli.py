@@ -234,7 +234,13 @@ def build_parser() -> argparse.ArgumentParser:
         "reasons) and .unmatched.csv (permaslugs matching no model). See data/README.md, "
         "'Measured sources and the importer'.",
     )
-    imports.add_argument("--raw", type=Path, required=True, metavar="DIR", help="raw files")
+    imports.add_argument(
+        "--raw",
+        type=Path,
+        required=True,
+        metavar="DIR",
+        help="folder holding ranking-files/ and/or rankings-page/",
+    )
     imports.add_argument("--out", type=Path, required=True, metavar="FILE", help="anchors to write")
     imports.add_argument(
         "--sources",

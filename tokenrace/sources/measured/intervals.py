@@ -40,30 +40,42 @@ class Listed:
 
 @dataclass(frozen=True)
 class Interval:
-    """A value with its bounds; ``high`` None means unbounded above."""
+    """A value with its bounds; ``high`` None means unbounded above. ``low_by`` and ``high_by``
+    name the rows a bound comes from, where that is known."""
 
     value: Fraction
     low: Fraction
     high: Fraction | None
+    low_by: str = ""
+    high_by: str = ""
+
+
+def implied_by(m: Listed) -> Interval | None:
+    """The platform total (tokens) one listed model implies, ``tokens / share × 100``, between
+    ``tokens × 100 / (share + 0.05)`` and ``tokens × 100 / (share - 0.05)``; no upper bound when
+    the share is 0.05 or less; None for a row without tokens."""
+    if m.tokens <= 0:
+        return None
+    low = m.tokens * HUNDRED / (m.share + ROUNDING)
+    high = m.tokens * HUNDRED / (m.share - ROUNDING) if m.share > ROUNDING else None
+    value = m.tokens * HUNDRED / m.share if m.share > 0 else low
+    return Interval(value, low, high, m.name, m.name)
 
 
 def implied_total(models: list[Listed]) -> Interval | None:
-    """The platform total (tokens) all rows allow at once, or None when the rows give no finite
-    common interval (no row with tokens and a share above the rounding, or rows contradicting).
+    """The platform total (tokens) all rows allow at once: the intersection of :func:`implied_by`
+    over the rows, its value the midpoint, ``low_by`` and ``high_by`` the rows that bound it; None
+    when the rows give no finite common interval (no row bounded above, or rows contradicting).
     """
-    lows, highs = [], []
-    for m in models:
-        if m.tokens <= 0:
-            continue
-        lows.append(m.tokens * HUNDRED / (m.share + ROUNDING))
-        if m.share > ROUNDING:
-            highs.append(m.tokens * HUNDRED / (m.share - ROUNDING))
-    if not lows or not highs:
+    each = [i for i in (implied_by(m) for m in models) if i is not None]
+    bounded = [i for i in each if i.high is not None]
+    if not bounded:
         return None
-    low, high = max(lows), min(highs)
-    if low > high:
+    low = max(each, key=lambda i: i.low)
+    high = min(bounded, key=lambda i: i.high or 0)
+    if high.high is None or low.low > high.high:
         return None
-    return Interval((low + high) / 2, low, high)
+    return Interval((low.low + high.high) / 2, low.low, high.high, low.low_by, high.high_by)
 
 
 def upper_total(models: list[Listed]) -> Fraction | None:
@@ -71,7 +83,7 @@ def upper_total(models: list[Listed]) -> Fraction | None:
     row has tokens; None when no row bounds it."""
     if sum(m.tokens for m in models) == 0:
         return Fraction(0)
-    highs = [m.tokens * HUNDRED / (m.share - ROUNDING) for m in models if m.share > ROUNDING]
+    highs = [i.high for i in (implied_by(m) for m in models) if i and i.high is not None]
     return min(highs) if highs else None
 
 

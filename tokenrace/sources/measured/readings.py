@@ -195,7 +195,10 @@ def reading_anchors(r: Reading, grade: str) -> list[dict[str, str]]:
     coverage = iv.share_sum(models)
     anchors = [
         _anchor(common, f"{key}-total", "total_to_date", "all", total, TOKENS_UNIT)
-        | {"note": f"{note} Intersection of the {len(models)} listed models' implied totals."},
+        | {
+            "note": f"{note} Intersection of the {len(models)} listed models' implied totals "
+            f"(low bound from {total.low_by}, high bound from {total.high_by}).",
+        },
         _anchor(
             common,
             f"{key}-top{len(models)}",
