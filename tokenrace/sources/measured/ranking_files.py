@@ -39,6 +39,9 @@ FOLDER = "ranking-files"
 DELETED_UPSTREAM = (date(2025, 2, 1), date(2025, 11, 30))
 DELETED_GRADE = "B"
 TOKENS_UNIT = "billion tokens"
+UNMATCHED_NOTE = (
+    "Unmatched permaslug: not a model of models.csv, kept under its own slug as context."
+)
 _NAME = re.compile(r"(\d{4}-\d{2}-\d{2})\.json")
 
 
@@ -142,7 +145,7 @@ def file_anchors(f: WeeklyFile, aliases: Aliases, grade: str) -> tuple[list[dict
     anchors, unmatched = [], []
     for slug in sorted(by_slug):
         rows = by_slug[slug]
-        matched = rows[0][0].matched
+        matched = rows[0][0].matched  # an unmatched slug is never a model's: no mixed group
         if not matched:
             unmatched.extend(r for r, _ in rows)
         common = {
@@ -156,11 +159,7 @@ def file_anchors(f: WeeklyFile, aliases: Aliases, grade: str) -> tuple[list[dict
             "grade": DELETED_GRADE if deleted else grade,
             "source_id": SOURCE_ID,
         }
-        if not matched:
-            note_here = f"{note} Unmatched permaslug: not a model of models.csv, kept under "
-            note_here += "its own slug as context."
-        else:
-            note_here = note
+        note_here = note if matched else f"{note} {UNMATCHED_NOTE}"
         key = f"RF-{f.week.isoformat()}-{slug.replace('/', '-')}"
         anchors.append(
             common
