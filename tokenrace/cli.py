@@ -1,5 +1,5 @@
-"""Command line: ``python -m tokenrace validate [PATH]``, ``reconstruct``, ``fetch``, ``diff`` and
-``refresh``.
+"""Command line: ``python -m tokenrace validate [PATH]``, ``reconstruct``, ``fetch``, ``diff``,
+``refresh`` and ``sources import``.
 
 Every command prints plain messages and exits non-zero on failure; none prints a traceback for a
 problem in the data. Exit codes: 0 done; 1 a problem with the data, the network or the build (one
@@ -109,6 +109,22 @@ def _refresh(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sources_import(args: argparse.Namespace) -> int:
+    from tokenrace.sources.inputs import SourcesError
+    from tokenrace.sources.measured.importer import import_sources
+
+    try:
+        written = import_sources(
+            args.raw, args.out, sources=args.sources, models=args.models, log=_progress
+        )
+    except SourcesError as err:
+        print(f"sources import: {err}", file=sys.stderr)
+        return 1
+    for path in (written.anchors, written.refused, written.unmatched):
+        print(f"wrote {path}")
+    return 0
+
+
 def _iso_date(text: str) -> date:
     try:
         return date.fromisoformat(text)
@@ -207,6 +223,40 @@ def build_parser() -> argparse.ArgumentParser:
     refresh.add_argument("--weeks", type=int, default=52, help="weeks to fetch (default 52)")
     refresh.add_argument("--no-build", action="store_true", help="skip the book build")
     refresh.set_defaults(run=_refresh)
+
+    sources = commands.add_parser("sources", help="work with the measured sources")
+    sources_commands = sources.add_subparsers(dest="sources_command", required=True)
+    imports = sources_commands.add_parser(
+        "import",
+        help="turn raw measurement files into anchors (deterministic)",
+        description="Reads DIR/ranking-files/*.json and DIR/rankings-page/*/rankings.json; "
+        "writes FILE (anchors, with source_id), FILE's .refused.csv (refused files, with "
+        "reasons) and .unmatched.csv (permaslugs matching no model). See data/README.md, "
+        "'Measured sources and the importer'.",
+    )
+    imports.add_argument(
+        "--raw",
+        type=Path,
+        required=True,
+        metavar="DIR",
+        help="folder holding ranking-files/ and/or rankings-page/",
+    )
+    imports.add_argument("--out", type=Path, required=True, metavar="FILE", help="anchors to write")
+    imports.add_argument(
+        "--sources",
+        type=Path,
+        default=DEFAULT_DATA_DIR / "sources",
+        metavar="DIR",
+        help="folder of manifest.csv and aliases.csv (default: data/sources)",
+    )
+    imports.add_argument(
+        "--models",
+        type=Path,
+        default=DEFAULT_DATA_DIR / "models.csv",
+        metavar="FILE",
+        help="the snapshot's models.csv, whose slugs permaslugs map to (default: data/models.csv)",
+    )
+    imports.set_defaults(run=_sources_import)
     return parser
 
 

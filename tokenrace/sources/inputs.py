@@ -47,6 +47,12 @@ def read_anchors(sources: Path) -> pd.DataFrame:
     return anchors
 
 
+def cell_error(name: str, index: int, column: str, problem: str) -> SourcesError:
+    """The error for one bad cell of a CSV file read into a frame: it names the file, the row
+    (line number in the file, the header being line 1, so frame index + 2) and the column."""
+    return SourcesError(f"{name}, row {index + 2}, column '{column}': {problem}")
+
+
 def _typed(frame: pd.DataFrame, name: str, numbers: tuple[str, ...], optional: bool = False):
     """Parse ``week`` and the ``numbers`` columns in place; a bad cell raises
     :class:`SourcesError` naming the file, row (line number, header = 1) and column."""
@@ -62,9 +68,7 @@ def _typed(frame: pd.DataFrame, name: str, numbers: tuple[str, ...], optional: b
         if bad.any():
             i = int(bad.to_numpy().argmax())
             what = "an ISO date" if column == "week" else "a number"
-            raise SourcesError(
-                f"{name}, row {i + 2}, column '{column}': {text.iloc[i]!r} is not {what}"
-            )
+            raise cell_error(name, i, column, f"{text.iloc[i]!r} is not {what}")
         frame[column] = parsed if column == "week" else parsed.astype(float)
 
 
