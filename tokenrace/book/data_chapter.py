@@ -1,16 +1,23 @@
-"""Computations and charts of the data chapter: coverage, and the series against their anchors.
+"""Computations and charts of the data chapter: coverage, the series against their anchors, and
+how far to trust the reconstruction (fit and leave-one-source-out, :mod:`tokenrace.reconstruct.
+validation`).
 
 Token figures are prompt plus completion tokens per Monday-start UTC week; charts show them in
-trillions (T) or billions (B) of tokens as labelled.
+trillions (T) or billions (B) of tokens as labelled. Errors of token figures are |ln(snapshot /
+source)| (0.1 is about 10 % off); errors of shares are percentage points (pp).
 """
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 
 from tokenrace.analysis import recut
+from tokenrace.book import prose
 from tokenrace.figures import charts, hover, tables
 from tokenrace.reconstruct import representative as rc
+from tokenrace.reconstruct import validation as va
 from tokenrace.snapshot.load import Snapshot
 
 T = 1e12
@@ -261,4 +268,110 @@ def plot_models_against_anchors(snap: Snapshot, checked: pd.DataFrame) -> None:
             }
         )
         .assign(week=lambda d: d["week"].dt.strftime("%Y-%m-%d")),
+    )
+
+
+# --- how far to trust the reconstruction ---------------------------------------------------------
+
+
+def trust(snap: Snapshot) -> dict:
+    """The validation of the snapshot (:func:`tokenrace.reconstruct.validation.load`: cached per
+    snapshot and package code, so a chapter run again does not recompute it)."""
+    return va.load(snap)
+
+
+def _error(value: float | None, scale: str) -> str:
+    if value is None:
+        return "all lost"
+    return f"{value:.1f} pp" if scale == "shares" else f"{value:.2f}"
+
+
+def _label(row: dict) -> str:
+    return row["source"] if row["scale"] == "tokens" else f"{row['source']} (shares)"
+
+
+def fit_table(found: dict) -> pd.DataFrame:
+    """Each source's fit, for display: values scored, median and 90th percentile of the error
+    (|ln ratio| for tokens; pp for shares, marked). Four narrow columns, to read on a phone."""
+    rows = [
+        (
+            _label(r),
+            str(r["values"]),
+            _error(r["fit_median"], r["scale"]),
+            _error(r["fit_p90"], r["scale"]),
+        )
+        for r in found["rows"]
+    ]
+    table = pd.DataFrame(rows, columns=["Source", "Values", "Median", "P90"]).set_index("Source")
+    return tables.one_header_row(table)
+
+
+def loso_table(found: dict) -> pd.DataFrame:
+    """Each source left out, for display: values (of which lost), median and 90th percentile of
+    the error on its values, and whether it was rebuilt ("no: = fit" when leaving it out changes
+    no input, so its error is its fit)."""
+    rows = [
+        (
+            _label(r),
+            f"{r['values']} ({r['lost']} lost)" if r["lost"] else str(r["values"]),
+            _error(r["loso_median"], r["scale"]),
+            _error(r["loso_p90"], r["scale"]),
+            "yes" if r["rebuilt"] else "no: = fit",
+        )
+        for r in found["rows"]
+    ]
+    columns = ["Source left out", "Values", "Median", "P90", "Rebuilt"]
+    return tables.one_header_row(pd.DataFrame(rows, columns=columns).set_index(columns[0]))
+
+
+def trust_note(found: dict):
+    """A sentence (Markdown) when the snapshot cannot be validated by source; else nothing."""
+    from IPython.display import Markdown
+
+    if found["basis"] != "reconstructed":
+        return Markdown(
+            "This snapshot was not reconstructed from sources, so there is no source to leave "
+            "out: every number below reads *unknown*."
+        )
+    if not found["has_ids"]:
+        return Markdown(
+            "The sources of this snapshot carry no ids (no `source_id` column in "
+            "`sources/anchors.csv`), so no source can be left out: every number below reads "
+            "*unknown*."
+        )
+    return None
+
+
+def _factor(value: float | None) -> prose.Text:
+    """An error in |ln ratio| as the factor it means ("1.3"), or "unknown"."""
+    return prose.number(None if value is None else math.exp(value), ".1f")
+
+
+def trust_values(found: dict) -> prose.Values:
+    """The numbers of the trust section's prose (and of the caveats' sentence)."""
+    tokens = va.pooled(found) or {}
+    shares = va.pooled(found, "shares") or {}
+    sources = [r for r in found["rows"] if r["source"] != va.POOLED]
+    worst = max(
+        (r for r in sources if r["scale"] == "tokens" and r["loso_median"] is not None),
+        key=lambda r: r["loso_median"],
+        default=None,
+    )
+    return prose.Values(
+        sources=prose.number(len({r["source"] for r in sources}), "d"),
+        values=prose.number(tokens.get("values"), "d"),
+        lost=prose.number(tokens.get("lost"), "d"),
+        skipped=prose.number(tokens.get("skipped"), "d"),
+        fit_median=prose.number(tokens.get("fit_median"), ".2f"),
+        fit_p90=prose.number(tokens.get("fit_p90"), ".2f"),
+        loso_median=prose.number(tokens.get("loso_median"), ".2f"),
+        loso_p90=prose.number(tokens.get("loso_p90"), ".2f"),
+        loso_median_factor=_factor(tokens.get("loso_median")),
+        loso_p90_factor=_factor(tokens.get("loso_p90")),
+        share_values=prose.number(shares.get("values"), "d"),
+        share_loso_median=prose.number(shares.get("loso_median"), ".1f", "pp"),
+        share_loso_p90=prose.number(shares.get("loso_p90"), ".1f", "pp"),
+        worst=prose.text(worst["source"] if worst else "unknown"),
+        worst_median=prose.number(worst["loso_median"] if worst else None, ".2f"),
+        no_values=prose.text(", ".join(found["no_values"]) or "none"),
     )
