@@ -15,6 +15,7 @@ import pytest
 from conftest import copy_tiny
 
 from tokenrace import load_snapshot
+from tokenrace.book import data_chapter as dc
 from tokenrace.reconstruct import representative as rc
 from tokenrace.reconstruct import validation as va
 from tokenrace.snapshot import cache
@@ -45,7 +46,7 @@ openrouter/test-alpha,2026-05-25,10,5,20,Last week,Guess
 """
 
 
-def _made_up(target, anchors: list[str] = ANCHORS, ids: bool = True):
+def _made_up(target, anchors: list[str] = ANCHORS, ids: bool = True, knots: str = KNOTS):
     """A tiny snapshot reconstructed from the synthetic sources (``ids=False``: no source_id)."""
     folder = copy_tiny(target)
     sources = folder.path / "sources"
@@ -54,7 +55,7 @@ def _made_up(target, anchors: list[str] = ANCHORS, ids: bool = True):
     if not ids:
         lines = [line.rsplit(",", 1)[0] + "\n" for line in lines]
     (sources / "anchors.csv").write_text("".join(lines), encoding="utf-8")
-    (sources / "knots.csv").write_text(KNOTS, encoding="utf-8")
+    (sources / "knots.csv").write_text(knots, encoding="utf-8")
     models = pd.read_csv(folder.path / "models.csv", dtype=str, keep_default_na=False)
     weekly, _ = rc.reconstruct(sources, models)
     text = rc.to_csv_text(weekly.drop(columns="free_tokens"))
@@ -135,6 +136,9 @@ def test_sources_without_ids_are_accepted_and_said(tmp_path) -> None:
     assert not has_source_ids(anchors) and set(anchors["source_id"]) == {""}
     found = va.compute(snap)
     assert found["basis"] == "reconstructed" and not found["has_ids"] and found["rows"] == []
+    assert found["note"] == va.NO_IDS
+    assert va.NO_IDS in dc.trust_note(found).data
+    assert str(dc.trust_values(found).loso_median) == "unknown"
 
 
 def test_an_empty_source_id_is_refused(tmp_path) -> None:
@@ -181,3 +185,16 @@ def test_the_committed_snapshot(tmp_path, monkeypatch) -> None:
     assert {"minimaxir", "bloomberg_hellochinatech"} <= set(found["no_values"])
     pooled = va.pooled(found)
     assert pooled["values"] == table.xs("tokens", level="scale").drop(va.POOLED)["values"].sum()
+
+
+def test_a_source_whose_removal_leaves_no_total_loses_its_values(tmp_path) -> None:
+    """Every point of the platform total cites T01: without the press there is no total, so
+    nothing can be rebuilt; its values are lost, and the reason is kept."""
+    knots = "\n".join(
+        line.replace(",Guess", ",Guess (T01)") if line.startswith("all,") else line
+        for line in KNOTS.splitlines()
+    )
+    found = va.compute(_made_up(tmp_path / "snap", knots=knots + "\n"))
+    press = _row(found, "press")
+    assert press["lost"] == press["values"] == 1 and press["loso_median"] is None
+    assert "no points" in found["left_out"]["press"]["cannot_rebuild"]

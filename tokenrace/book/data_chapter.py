@@ -325,21 +325,12 @@ def loso_table(found: dict) -> pd.DataFrame:
 
 
 def trust_note(found: dict):
-    """A sentence (Markdown) when the snapshot cannot be validated by source; else nothing."""
+    """What the validation says (Markdown) when it cannot leave a source out; else nothing."""
     from IPython.display import Markdown
 
-    if found["basis"] != "reconstructed":
-        return Markdown(
-            "This snapshot was not reconstructed from sources, so there is no source to leave "
-            "out: every number below reads *unknown*."
-        )
-    if not found["has_ids"]:
-        return Markdown(
-            "The sources of this snapshot carry no ids (no `source_id` column in "
-            "`sources/anchors.csv`), so no source can be left out: every number below reads "
-            "*unknown*."
-        )
-    return None
+    if "note" not in found:
+        return None
+    return Markdown(f"{found['note']} Every number below reads *unknown*.")
 
 
 def _factor(value: float | None) -> prose.Text:

@@ -71,6 +71,15 @@ POOLED = "all sources"
 #: Percentiles reported, and the decimals they are rounded to before display.
 PERCENTILES = (50, 90)
 DIGITS = 9
+#: What the validation says when it cannot leave a source out.
+NO_SOURCES = (
+    "This snapshot was not reconstructed from sources (it has no sources/anchors.csv), so there "
+    "is no source to leave out."
+)
+NO_IDS = (
+    "The sources of this snapshot carry no ids (no source_id column in sources/anchors.csv), so "
+    "no source can be left out."
+)
 
 
 def scale_of(anchor) -> str | None:
@@ -170,18 +179,20 @@ def compute(snap: Snapshot) -> dict:
     """Fit and leave-one-source-out errors of ``snap``'s sources (plain JSON data).
 
     Keys: ``basis`` (``reconstructed``, or ``no sources`` for a snapshot without
-    ``sources/anchors.csv``), ``has_ids`` (False when the anchors carry no ``source_id``: then
-    nothing else is computed), ``rows`` (one per source and scale with values, then the pooled
-    rows: see :func:`table`), ``no_values`` (sources with only context, one-sided or count
-    anchors) and ``left_out`` (per source rebuilt: the input keys left out, the models lost and
-    the weeks scaled).
+    ``sources/anchors.csv``); ``has_ids`` (False when the anchors carry no ``source_id``: then
+    nothing else is computed, and ``note`` says why, :data:`NO_SOURCES` or :data:`NO_IDS`);
+    ``rows`` (one per source and scale with values, then the pooled rows: see :func:`table`);
+    ``no_values`` (sources with only context, one-sided or count anchors); and ``left_out`` (per
+    source rebuilt: the input keys left out, the models lost and the weeks scaled; or
+    ``cannot_rebuild``, the reason, when the inputs left cannot make a snapshot at all, say a
+    platform total without any point: then every value of the source is lost).
     """
     folder = snap.path / SOURCES_DIR
     if not (folder / "anchors.csv").is_file():
-        return {"basis": "no sources", "has_ids": False, "rows": [], "no_values": []}
+        return _nothing("no sources", NO_SOURCES)
     anchors = read_anchors(folder)
     if not has_source_ids(anchors):
-        return {"basis": "reconstructed", "has_ids": False, "rows": [], "no_values": []}
+        return _nothing("reconstructed", NO_IDS)
     inputs = read_inputs(folder)
     attrs = recut.model_attributes(snap)
     models = list(snap.models["model"])
@@ -200,9 +211,14 @@ def compute(snap: Snapshot) -> dict:
         kept, dropped = without_source(inputs, anchors, source)
         rebuilt = bool(dropped)
         if rebuilt:
-            view, lost, scaled = rebuild(kept, models, snap.weeks)
-            loso |= errors(view, mine, attrs)
-            left_out[source] = {"inputs": dropped, "models_lost": lost, "weeks_scaled": scaled}
+            try:
+                view, lost, scaled = rebuild(kept, models, snap.weeks)
+            except rc.ReconstructionError as err:  # e.g. the total left without any point
+                loso |= dict.fromkeys(mine["id"], math.inf)
+                left_out[source] = {"inputs": dropped, "cannot_rebuild": str(err)}
+            else:
+                loso |= errors(view, mine, attrs)
+                left_out[source] = {"inputs": dropped, "models_lost": lost, "weeks_scaled": scaled}
         else:
             loso |= {i: fit[i] for i in mine["id"]}
         for scale in SCALES:
@@ -228,6 +244,10 @@ def compute(snap: Snapshot) -> dict:
         "no_values": no_values,
         "left_out": left_out,
     }
+
+
+def _nothing(basis: str, note: str) -> dict:
+    return {"basis": basis, "has_ids": False, "note": note, "rows": [], "no_values": []}
 
 
 def _row(source, scale, ids, fit, loso, skipped, rebuilt) -> dict:
