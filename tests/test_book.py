@@ -239,11 +239,11 @@ def test_prose_says_where_the_last_total_comes_from(book: Build) -> None:
 def test_data_page_shows_how_far_to_trust_the_reconstruction(book: Build) -> None:
     """The Data page has the fit table and the leave-one-source-out table, one row per source
     with values and the pooled rows, and its prose and the caveats quote the pooled numbers."""
-    from tokenrace.book import data_chapter as dc
+    from tokenrace.book import prose
     from tokenrace.reconstruct import validation
 
     found = validation.load(load_snapshot())
-    trust = dc.trust_values(found)
+    trust = prose.trust_values(found)
     section = soup(book, "chapters/data").find("section", id="how-far-to-trust-the-reconstruction")
     assert section is not None, "no section 'How far to trust the reconstruction'"
     shown = section.select("table.dataframe")

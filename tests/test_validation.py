@@ -16,6 +16,7 @@ from conftest import copy_tiny
 
 from tokenrace import load_snapshot
 from tokenrace.book import data_chapter as dc
+from tokenrace.book import prose
 from tokenrace.reconstruct import representative as rc
 from tokenrace.reconstruct import validation as va
 from tokenrace.snapshot import cache
@@ -138,7 +139,7 @@ def test_sources_without_ids_are_accepted_and_said(tmp_path) -> None:
     assert found["basis"] == "reconstructed" and not found["has_ids"] and found["rows"] == []
     assert found["note"] == va.NO_IDS
     assert va.NO_IDS in dc.trust_note(found).data
-    assert str(dc.trust_values(found).loso_median) == "unknown"
+    assert str(prose.trust_values(found).loso_median) == "unknown"
 
 
 def test_an_empty_source_id_is_refused(tmp_path) -> None:
@@ -198,3 +199,14 @@ def test_a_source_whose_removal_leaves_no_total_loses_its_values(tmp_path) -> No
     press = _row(found, "press")
     assert press["lost"] == press["values"] == 1 and press["loso_median"] is None
     assert "no points" in found["left_out"]["press"]["cannot_rebuild"]
+
+
+def test_the_prose_reads_the_cached_validation_without_recomputing(made_up, tmp_path, monkeypatch):
+    """A chapter that only quotes the validation (the caveats) reads its cache file: nothing is
+    computed when an earlier run stored it, and the values are those of the stored result."""
+    monkeypatch.setenv(cache.CACHE_ENV, str(tmp_path))
+    stored = va.load(made_up)
+    monkeypatch.setattr(va, "compute", lambda snap: pytest.fail("recomputed"))
+    assert prose.trust(made_up.path) == stored
+    values = prose.trust_values(stored)
+    assert str(values.loso_median) == f"{va.pooled(stored)['loso_median']:.2f}"

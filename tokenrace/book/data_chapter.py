@@ -9,12 +9,9 @@ source)| (0.1 is about 10 % off); errors of shares are percentage points (pp).
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 
 from tokenrace.analysis import recut
-from tokenrace.book import prose
 from tokenrace.figures import charts, hover, tables
 from tokenrace.reconstruct import representative as rc
 from tokenrace.reconstruct import validation as va
@@ -331,38 +328,3 @@ def trust_note(found: dict):
     if "note" not in found:
         return None
     return Markdown(f"{found['note']} Every number below reads *unknown*.")
-
-
-def _factor(value: float | None) -> prose.Text:
-    """An error in |ln ratio| as the factor it means ("1.3"), or "unknown"."""
-    return prose.number(None if value is None else math.exp(value), ".1f")
-
-
-def trust_values(found: dict) -> prose.Values:
-    """The numbers of the trust section's prose (and of the caveats' sentence)."""
-    tokens = va.pooled(found) or {}
-    shares = va.pooled(found, "shares") or {}
-    sources = [r for r in found["rows"] if r["source"] != va.POOLED]
-    worst = max(
-        (r for r in sources if r["scale"] == "tokens" and r["loso_median"] is not None),
-        key=lambda r: r["loso_median"],
-        default=None,
-    )
-    return prose.Values(
-        sources=prose.number(len({r["source"] for r in sources}), "d"),
-        values=prose.number(tokens.get("values"), "d"),
-        lost=prose.number(tokens.get("lost"), "d"),
-        skipped=prose.number(tokens.get("skipped"), "d"),
-        fit_median=prose.number(tokens.get("fit_median"), ".2f"),
-        fit_p90=prose.number(tokens.get("fit_p90"), ".2f"),
-        loso_median=prose.number(tokens.get("loso_median"), ".2f"),
-        loso_p90=prose.number(tokens.get("loso_p90"), ".2f"),
-        loso_median_factor=_factor(tokens.get("loso_median")),
-        loso_p90_factor=_factor(tokens.get("loso_p90")),
-        share_values=prose.number(shares.get("values"), "d"),
-        share_loso_median=prose.number(shares.get("loso_median"), ".1f", "pp"),
-        share_loso_p90=prose.number(shares.get("loso_p90"), ".1f", "pp"),
-        worst=prose.text(worst["source"] if worst else "unknown"),
-        worst_median=prose.number(worst["loso_median"] if worst else None, ".2f"),
-        no_values=prose.text(", ".join(found["no_values"]) or "none"),
-    )

@@ -264,6 +264,7 @@ def _row(source, scale, ids, fit, loso, skipped, rebuilt) -> dict:
         "loso_median": lo["median"],
         "loso_p90": lo["p90"],
         "rebuilt": rebuilt,
+        "pooled": source == POOLED,
         "anchors": ids,
     }
 
@@ -297,7 +298,7 @@ def table(found: dict) -> pd.DataFrame:
 def pooled(found: dict, scale: str = "tokens") -> dict | None:
     """The pooled row of one scale, or None when the sources have no such value."""
     for row in found["rows"]:
-        if row["source"] == POOLED and row["scale"] == scale:
+        if row["pooled"] and row["scale"] == scale:
             return row
     return None
 
