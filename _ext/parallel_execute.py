@@ -13,7 +13,9 @@ error exactly as it would without this step (and ``raise_on_error`` stops the bu
 
 The claims' evidence (:mod:`tokenrace.claims.evidence`, hundreds of reconstructions) is drawn once
 per snapshot and code, in the same pool and first, so the chapters read it from its cache instead of
-each drawing it; a chapter that needs it before it is ready waits for it (a file lock).
+each drawing it; a chapter that needs it before it is ready waits for it (a file lock). How far to
+trust the reconstruction (:mod:`tokenrace.reconstruct.validation`) is computed the same way, right
+after it in the same worker.
 """
 
 from __future__ import annotations
@@ -61,14 +63,20 @@ def _execute(path: str, notebook, timeout: int) -> tuple[str, object, float, str
     return path, notebook, 0.0, f"the kernel failed {len(failures)} times: {failures[-1]}", ""
 
 
-def _warm_evidence() -> float:
-    """Worker: draw (or find cached) the evidence of the snapshot in use; returns seconds."""
+def _warm_evidence() -> tuple[float, float]:
+    """Worker: draw (or find cached) the evidence of the snapshot in use, then compute (or find
+    cached) how far to trust its reconstruction, in the same process (pandas and the snapshot
+    loaded once); returns the seconds of each."""
     start = time.monotonic()
     import tokenrace
     from tokenrace.claims import evidence
+    from tokenrace.reconstruct import validation
 
-    evidence.load(tokenrace.load_snapshot())
-    return time.monotonic() - start
+    snap = tokenrace.load_snapshot()
+    evidence.load(snap)
+    drawn = time.monotonic()
+    validation.load(snap)
+    return drawn - start, time.monotonic() - drawn
 
 
 def _pending(app: Sphinx, docnames: list[str]) -> list[tuple[str, object, dict | None]]:
@@ -140,7 +148,9 @@ def execute_ahead(app: Sphinx, env, docnames: list[str]) -> None:
                 f"[tokenrace] ({done}/{len(pending)}) executed {name} in {seconds:.2f} s{again}"
             )
         try:
-            LOG.info(f"[tokenrace] claims' evidence ready in {warm.result():.1f} s")
-        except Exception as err:  # the chapters will draw it themselves and report any error
-            LOG.info(f"[tokenrace] claims' evidence not drawn ahead ({type(err).__name__}: {err})")
+            drawn, trusted = warm.result()
+            ready = f"claims' evidence ready in {drawn:.1f} s, validation in {trusted:.1f} s"
+            LOG.info(f"[tokenrace] {ready}")
+        except Exception as err:  # the chapters compute them themselves and report any error
+            LOG.info(f"[tokenrace] evidence not drawn ahead ({type(err).__name__}: {err})")
     LOG.info(f"[tokenrace] executed ahead in {time.monotonic() - start:.1f} s")

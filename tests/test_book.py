@@ -53,12 +53,12 @@ NOTEBOOKS = [
     "chapters/humanist",
     "chapters/data",
     "chapters/claims",
+    "chapters/caveats",
 ]
 #: Pages without a kernel: they show the snapshot through substitutions set by the extension.
 PLAIN_PAGES = [
     "chapters/sources",
     "chapters/editors-notes",
-    "chapters/caveats",
     "chapters/reproduce",
 ]
 
@@ -234,6 +234,34 @@ def test_prose_says_where_the_last_total_comes_from(book: Build) -> None:
     )
     assert "(anchor T10, grade C)" in race
     assert "of the tokens of the listed Chinese models were served free" in race
+
+
+def test_data_page_shows_how_far_to_trust_the_reconstruction(book: Build) -> None:
+    """The Data page has the fit table and the leave-one-source-out table, one row per source
+    with values and the pooled rows, and its prose and the caveats quote the pooled numbers."""
+    from tokenrace.book import prose
+    from tokenrace.reconstruct import validation
+
+    found = validation.load(load_snapshot())
+    trust = prose.trust_values(found)
+    section = soup(book, "chapters/data").find("section", id="how-far-to-trust-the-reconstruction")
+    assert section is not None, "no section 'How far to trust the reconstruction'"
+    shown = section.select("table.dataframe")
+    assert len(shown) == 2
+    sources = {r["source"] for r in found["rows"]}
+    assert {"ranking_files", validation.POOLED} <= sources
+    for table, first in zip(shown, ("Source", "Source left out"), strict=True):
+        header = [th.get_text(" ", strip=True) for th in table.select("thead th")]
+        assert header[0] == first and {"Values", "Median", "P90"} <= set(header), header
+        labels = [th.get_text(strip=True) for th in table.select("tbody th")]
+        assert {label.removesuffix(" (shares)") for label in labels} == sources
+        assert len(labels) == len(found["rows"])
+    body = " ".join(section.get_text(" ").split())
+    assert f"a median of {trust.loso_median} (a factor of {trust.loso_median_factor}" in body
+    assert f"one in ten by more than {trust.loso_p90}" in body
+    assert "unknown" not in body
+    caveats = text(book, "chapters/caveats")
+    assert f"a median of {trust.loso_median} and a 90th percentile of {trust.loso_p90}" in caveats
 
 
 def test_repository_and_launch_links_come_from_the_checkout(book: Build) -> None:

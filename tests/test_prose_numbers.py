@@ -23,6 +23,7 @@ ALLOWED = [
     r"\b\d{4}-\d{2}-\d{2}\b|June 2\b|May 2026",  # dates of the editor's notes
     r"3:1 blend|3 to 1|3 parts input to 1 part output",  # the blend's definition
     r"top 10 models",  # the press denominator, by definition
+    r"90th percentile|\bP90\b",  # the percentile the validation reports, by definition
     r"Python 3\.11|Attribution 4\.0",  # versions
     r"^\d\. ",  # footnote numbers on the Sources page
 ]

@@ -21,7 +21,7 @@ from tokenrace.snapshot.paths import DATA_ENV_VAR, DEFAULT_DATA_DIR, REPO_ROOT
 
 matplotlib.use("Agg")
 
-CHAPTERS = ["race", "open-secret", "fork", "humanist", "data", "claims"]
+CHAPTERS = ["race", "open-secret", "fork", "humanist", "data", "caveats", "claims"]
 LENGTHS = [1, 2, 3, 4, 8]
 #: Weeks each claim needs (data/README.md, "What each part of the book needs").
 NEEDS = {"volume-growth": 2, "china-share-rises": 8}

@@ -1,7 +1,10 @@
-"""Computations and charts of the data chapter: coverage, and the series against their anchors.
+"""Computations and charts of the data chapter: coverage, the series against their anchors, and
+how far to trust the reconstruction (fit and leave-one-source-out, :mod:`tokenrace.reconstruct.
+validation`).
 
 Token figures are prompt plus completion tokens per Monday-start UTC week; charts show them in
-trillions (T) or billions (B) of tokens as labelled.
+trillions (T) or billions (B) of tokens as labelled. Errors of token figures are |ln(snapshot /
+source)| (0.1 is about 10 % off); errors of shares are percentage points (pp).
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import pandas as pd
 from tokenrace.analysis import recut
 from tokenrace.figures import charts, hover, tables
 from tokenrace.reconstruct import representative as rc
+from tokenrace.reconstruct import validation as va
 from tokenrace.snapshot.load import Snapshot
 
 T = 1e12
@@ -262,3 +266,65 @@ def plot_models_against_anchors(snap: Snapshot, checked: pd.DataFrame) -> None:
         )
         .assign(week=lambda d: d["week"].dt.strftime("%Y-%m-%d")),
     )
+
+
+# --- how far to trust the reconstruction ---------------------------------------------------------
+
+
+def trust(snap: Snapshot) -> dict:
+    """The validation of the snapshot (:func:`tokenrace.reconstruct.validation.load`: cached per
+    snapshot and package code, so a chapter run again does not recompute it)."""
+    return va.load(snap)
+
+
+def _error(value: float | None, scale: str) -> str:
+    if value is None:
+        return "all lost"
+    return f"{value:.1f} pp" if scale == "shares" else f"{value:.2f}"
+
+
+def _label(row: dict) -> str:
+    return row["source"] if row["scale"] == "tokens" else f"{row['source']} (shares)"
+
+
+def fit_table(found: dict) -> pd.DataFrame:
+    """Each source's fit, for display: values scored, median and 90th percentile of the error
+    (|ln ratio| for tokens; pp for shares, marked). Four narrow columns, to read on a phone."""
+    rows = [
+        (
+            _label(r),
+            str(r["values"]),
+            _error(r["fit_median"], r["scale"]),
+            _error(r["fit_p90"], r["scale"]),
+        )
+        for r in found["rows"]
+    ]
+    table = pd.DataFrame(rows, columns=["Source", "Values", "Median", "P90"]).set_index("Source")
+    return tables.one_header_row(table)
+
+
+def loso_table(found: dict) -> pd.DataFrame:
+    """Each source left out, for display: values (of which lost), median and 90th percentile of
+    the error on its values, and whether it was rebuilt ("no: = fit" when leaving it out changes
+    no input, so its error is its fit)."""
+    rows = [
+        (
+            _label(r),
+            f"{r['values']} ({r['lost']} lost)" if r["lost"] else str(r["values"]),
+            _error(r["loso_median"], r["scale"]),
+            _error(r["loso_p90"], r["scale"]),
+            "yes" if r["rebuilt"] else "no: = fit",
+        )
+        for r in found["rows"]
+    ]
+    columns = ["Source left out", "Values", "Median", "P90", "Rebuilt"]
+    return tables.one_header_row(pd.DataFrame(rows, columns=columns).set_index(columns[0]))
+
+
+def trust_note(found: dict):
+    """What the validation says (Markdown) when it cannot leave a source out; else nothing."""
+    from IPython.display import Markdown
+
+    if "note" not in found:
+        return None
+    return Markdown(f"{found['note']} Every number below reads *unknown*.")

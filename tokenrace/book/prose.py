@@ -19,6 +19,7 @@ The numbers are formatted here, in code, never with a format spec in the prose.
 from __future__ import annotations
 
 import math
+import os
 import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -122,4 +123,61 @@ def said(snap: Snapshot, chapter: str | None = None):
             )
             for r in evaluate(snap, chapter)
         }
+    )
+
+
+def trust(folder: str | os.PathLike[str] | None = None) -> dict:
+    """The validation of the snapshot in ``folder`` (default: the one in use), as
+    :func:`tokenrace.reconstruct.validation.load` gives it. Read straight from its cache file
+    when another process computed it (the build does, ahead of the chapters), so a chapter that
+    only quotes it imports no pandas."""
+    from tokenrace.snapshot.cache import cache_file, cached
+    from tokenrace.snapshot.layout import fingerprint
+
+    def compute() -> dict:
+        from tokenrace.reconstruct import validation
+        from tokenrace.snapshot.load import load_snapshot
+
+        return validation.compute(load_snapshot(folder))
+
+    # The same file as validation.cache_path: while the build computes it, this waits on its lock.
+    return cached(cache_file("validation", fingerprint(folder)), compute)
+
+
+def _factor(value: float | None) -> Text:
+    """An error in |ln ratio| as the factor it means ("2.4"), or "unknown"."""
+    return number(None if value is None else math.exp(value), ".1f")
+
+
+def trust_values(found: dict) -> Values:
+    """The numbers the prose quotes from the validation (:func:`trust`): the pooled fit and
+    leave-one-source-out errors of token values (|ln ratio|, and the factor it means), of
+    shares (pp), the counts of values, lost and skipped ones, and the source that is weakest
+    alone. Every one reads "unknown" when the snapshot cannot be validated by source."""
+    rows = found["rows"]
+    tokens = next((r for r in rows if r["pooled"] and r["scale"] == "tokens"), {})
+    shares = next((r for r in rows if r["pooled"] and r["scale"] == "shares"), {})
+    sources = [r for r in rows if not r["pooled"]]
+    worst = max(
+        (r for r in sources if r["scale"] == "tokens" and r["loso_median"] is not None),
+        key=lambda r: r["loso_median"],
+        default=None,
+    )
+    return Values(
+        sources=number(len({r["source"] for r in sources}), "d"),
+        values=number(tokens.get("values"), "d"),
+        lost=number(tokens.get("lost"), "d"),
+        skipped=number(tokens.get("skipped"), "d"),
+        fit_median=number(tokens.get("fit_median"), ".2f"),
+        fit_p90=number(tokens.get("fit_p90"), ".2f"),
+        loso_median=number(tokens.get("loso_median"), ".2f"),
+        loso_p90=number(tokens.get("loso_p90"), ".2f"),
+        loso_median_factor=_factor(tokens.get("loso_median")),
+        loso_p90_factor=_factor(tokens.get("loso_p90")),
+        share_values=number(shares.get("values"), "d"),
+        share_loso_median=number(shares.get("loso_median"), ".1f", "pp"),
+        share_loso_p90=number(shares.get("loso_p90"), ".1f", "pp"),
+        worst=text(worst["source"] if worst else "unknown"),
+        worst_median=number(worst["loso_median"] if worst else None, ".2f"),
+        no_values=text(", ".join(found["no_values"]) or "none"),
     )

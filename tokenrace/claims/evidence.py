@@ -16,9 +16,6 @@ Results are plain JSON, cached per snapshot and package code (:func:`load`).
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,9 +27,10 @@ from tokenrace.analysis.measures import Choices
 from tokenrace.claims import register as cl
 from tokenrace.reconstruct import ensemble as en
 from tokenrace.reconstruct import representative as rc
-from tokenrace.snapshot.layout import SOURCES_DIR, package_fingerprint
+from tokenrace.snapshot.cache import CACHE_ENV as CACHE_ENV  # where the evidence is cached
+from tokenrace.snapshot.cache import cache_file, cached
+from tokenrace.snapshot.layout import SOURCES_DIR
 from tokenrace.snapshot.load import Snapshot
-from tokenrace.snapshot.paths import REPO_ROOT
 from tokenrace.sources.inputs import TOKENS_UNIT
 
 SOURCED = "holds on sourced facts"
@@ -319,55 +317,20 @@ def _quantiles(values: np.ndarray) -> dict[str, list[float]]:
 
 # --- cache ---------------------------------------------------------------------------------------
 
-#: Where evidence is cached; defaults to ``_build/.evidence`` in the checkout.
-CACHE_ENV = "TOKENRACE_EVIDENCE_CACHE"
-
 
 def cache_path(snap: Snapshot, draws: int = en.DRAWS, seed: int = en.SEED) -> Path:
-    """The cache file of a snapshot's evidence: keyed by its bytes, the package code and seed."""
-    key = hashlib.sha256(
-        f"{snap.fingerprint}:{package_fingerprint()}:{draws}:{seed}".encode()
-    ).hexdigest()[:16]
-    root = Path(os.environ.get(CACHE_ENV) or REPO_ROOT / "_build" / ".evidence")
-    return root / f"evidence-{key}.json"
+    """The cache file of a snapshot's evidence: keyed by its bytes, the package code and seed
+    (:func:`tokenrace.snapshot.cache.cache_file`; the folder is set by :data:`CACHE_ENV`)."""
+    return cache_file("evidence", snap.fingerprint, draws, seed)
 
 
 def load(snap: Snapshot) -> dict:
     """The evidence of ``snap``, from the cache when this snapshot and code computed it before.
 
     Processes that ask at once (the book's parallel chapters) take turns on a file lock, so the
-    draws are computed once. A checkout that cannot be written computes each time.
+    draws are computed once (:func:`tokenrace.snapshot.cache.cached`).
     """
-    path = cache_path(snap)
-    if path.is_file():
-        return json.loads(path.read_text(encoding="utf-8"))
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        lock = path.with_suffix(".lock").open("a")
-    except OSError:
-        return _round_trip(compute(snap))
-    with lock:
-        _lock(lock)
-        if path.is_file():
-            return json.loads(path.read_text(encoding="utf-8"))
-        text = json.dumps(compute(snap), sort_keys=True, ensure_ascii=False, indent=1)
-        partial = path.with_suffix(f".{os.getpid()}.tmp")
-        partial.write_text(text, encoding="utf-8")
-        partial.replace(path)
-    return json.loads(text)
-
-
-def _round_trip(data: dict) -> dict:
-    return json.loads(json.dumps(data, sort_keys=True, ensure_ascii=False))
-
-
-def _lock(handle) -> None:
-    """Hold an exclusive lock on ``handle`` until it is closed (POSIX; a no-op elsewhere)."""
-    try:
-        import fcntl
-    except ImportError:
-        return
-    fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+    return cached(cache_path(snap), lambda: compute(snap))
 
 
 # --- prose helpers -------------------------------------------------------------------------------

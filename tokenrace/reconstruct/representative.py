@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 import shutil
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -162,21 +163,10 @@ def check_anchors(weekly: pd.DataFrame, anchors: pd.DataFrame, attrs: pd.DataFra
     slug (:func:`tokenrace.analysis.recut.model_attributes`). Returns one row per anchor with
     ``measured``, ``expected`` (text) and ``ok``.
     """
-    wide = weekly.pivot_table(index="week", columns="model", values="tokens", aggfunc="sum")
-    wide = wide.fillna(0)
-    total = wide.sum(axis=1)
-    free = None
-    if c.FREE_COLUMN in weekly:
-        free = weekly.pivot_table(index="week", columns="model", values=c.FREE_COLUMN)
-        free = free.reindex(index=wide.index, columns=wide.columns)
+    view = WeeklyView.of(weekly)
     rows = []
     for anchor in anchors[anchors["role"] != "context"].itertuples(index=False):
-        weeks = pd.date_range(anchor.week, periods=int(anchor.weeks), freq="7D")
-        measured = [_measure(anchor, wide, total, attrs, week, weeks, free) for week in weeks]
-        if anchor.kind == "share_max":
-            measured = [max(_measure(anchor, wide, total, attrs, w, weeks, free) for w in weeks)]
-        elif anchor.kind in {"share", "top10_count"} and len(weeks) > 1:
-            measured = [_measure(anchor, wide, total, attrs, weeks[0], weeks, free)]
+        measured = measure(anchor, view, attrs)
         ok = all(_within(anchor, value) for value in measured)
         rows.append(
             {
@@ -191,6 +181,42 @@ def check_anchors(weekly: pd.DataFrame, anchors: pd.DataFrame, attrs: pd.DataFra
             }
         )
     return pd.DataFrame(rows)
+
+
+@dataclass(frozen=True)
+class WeeklyView:
+    """A weekly table as the anchors are measured on it: tokens by week and model (``wide``),
+    the platform total by week (``total``) and free tokens by week and model (``free``, None
+    when the table has no free counts). Tokens, not billions."""
+
+    wide: pd.DataFrame
+    total: pd.Series
+    free: pd.DataFrame | None
+
+    @classmethod
+    def of(cls, weekly: pd.DataFrame) -> WeeklyView:
+        """The view of a weekly table of the contract (``week, model, tokens[, free_tokens]``)."""
+        wide = weekly.pivot_table(index="week", columns="model", values="tokens", aggfunc="sum")
+        wide = wide.fillna(0)
+        free = None
+        if c.FREE_COLUMN in weekly:
+            free = weekly.pivot_table(index="week", columns="model", values=c.FREE_COLUMN)
+            free = free.reindex(index=wide.index, columns=wide.columns)
+        return cls(wide, wide.sum(axis=1), free)
+
+
+def measure(anchor, view: WeeklyView, attrs: pd.DataFrame) -> list[float]:
+    """An anchor's values measured on a weekly table, in the anchor's unit (billion tokens,
+    percent, or models): one per week it spans, or a single value for a share over its weeks,
+    the largest weekly share (``share_max``) or a top-10 count over its weeks. NaN for a week the
+    table does not have, or a free count it does not know."""
+    wide, total, free = view.wide, view.total, view.free
+    weeks = pd.date_range(anchor.week, periods=int(anchor.weeks), freq="7D")
+    if anchor.kind == "share_max":
+        return [max(_measure(anchor, wide, total, attrs, w, weeks, free) for w in weeks)]
+    if anchor.kind in {"share", "top10_count"} and len(weeks) > 1:
+        return [_measure(anchor, wide, total, attrs, weeks[0], weeks, free)]
+    return [_measure(anchor, wide, total, attrs, week, weeks, free) for week in weeks]
 
 
 def _measure(anchor, wide, total, attrs, week, weeks, free) -> float:

@@ -32,6 +32,8 @@ TOTAL = "all"
 FREE_SUFFIX = ":free"
 TOKENS_UNIT = "billion tokens"
 PERCENT_UNIT = "percent"
+#: The optional column of ``anchors.csv`` naming each anchor's source (``ranking_files``, ...).
+SOURCE_ID = "source_id"
 
 
 class SourcesError(ValueError):
@@ -39,11 +41,20 @@ class SourcesError(ValueError):
 
 
 def read_anchors(sources: Path) -> pd.DataFrame:
-    """``anchors.csv`` with ``week`` as Timestamp and ``value``/``low``/``high`` as floats."""
+    """``anchors.csv`` with ``week`` as Timestamp and ``value``/``low``/``high`` as floats.
+
+    ``source_id`` (the source an anchor comes from, e.g. ``ranking_files``) is optional: a folder
+    written before it existed reads with every id empty (:func:`has_source_ids` is then False).
+    Where the column is present, every cell must be filled.
+    """
     anchors = pd.read_csv(sources / "anchors.csv", dtype=str, keep_default_na=False)
     _typed(anchors, "anchors.csv", ("value", "low", "high"), optional=True)
     _typed(anchors, "anchors.csv", ("weeks",))
     anchors["weeks"] = anchors["weeks"].astype(int)
+    if SOURCE_ID in anchors:
+        _filled(anchors, "anchors.csv", SOURCE_ID)
+    else:
+        anchors[SOURCE_ID] = ""
     return anchors
 
 
@@ -51,6 +62,19 @@ def cell_error(name: str, index: int, column: str, problem: str) -> SourcesError
     """The error for one bad cell of a CSV file read into a frame: it names the file, the row
     (line number in the file, the header being line 1, so frame index + 2) and the column."""
     return SourcesError(f"{name}, row {index + 2}, column '{column}': {problem}")
+
+
+def has_source_ids(anchors: pd.DataFrame) -> bool:
+    """True when the anchors name their sources (a ``source_id`` column, every cell filled)."""
+    return SOURCE_ID in anchors and bool(len(anchors)) and bool((anchors[SOURCE_ID] != "").all())
+
+
+def _filled(frame: pd.DataFrame, name: str, column: str) -> None:
+    """Raise :class:`SourcesError` naming the file, row (header = 1) and column of the first
+    empty cell of ``column``."""
+    blank = frame[column].str.strip() == ""
+    if blank.any():
+        raise cell_error(name, int(blank.to_numpy().argmax()), column, "is empty: name the source")
 
 
 def _typed(frame: pd.DataFrame, name: str, numbers: tuple[str, ...], optional: bool = False):
