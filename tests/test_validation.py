@@ -210,3 +210,23 @@ def test_the_prose_reads_the_cached_validation_without_recomputing(made_up, tmp_
     assert prose.trust(made_up.path) == stored
     values = prose.trust_values(stored)
     assert str(values.loso_median) == f"{va.pooled(stored)['loso_median']:.2f}"
+
+
+def test_the_loso_table_shows_rebuilt_only_where_a_source_was_not() -> None:
+    from tokenrace.book import data_chapter
+
+    def row(source: str, rebuilt: bool) -> dict:
+        return {
+            "source": source,
+            "scale": "tokens",
+            "values": 2,
+            "lost": 0,
+            "loso_median": 0.5,
+            "loso_p90": 0.9,
+            "rebuilt": rebuilt,
+        }
+
+    every = data_chapter.loso_table({"rows": [row("a", True), row("b", True)]})
+    assert "Rebuilt" not in every.columns.get_level_values(-1)
+    some = data_chapter.loso_table({"rows": [row("a", True), row("b", False)]})
+    assert list(some.iloc[:, -1]) == ["yes", "no: = fit"]

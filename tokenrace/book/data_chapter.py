@@ -305,8 +305,9 @@ def fit_table(found: dict) -> pd.DataFrame:
 
 def loso_table(found: dict) -> pd.DataFrame:
     """Each source left out, for display: values (of which lost), median and 90th percentile of
-    the error on its values, and whether it was rebuilt ("no: = fit" when leaving it out changes
-    no input, so its error is its fit)."""
+    the error on its values, and, where some source was not rebuilt, whether each was ("no: =
+    fit" when leaving it out changes no input, so its error is its fit). A column that would say
+    "yes" on every row is left out, to keep the table narrow on a phone."""
     rows = [
         (
             _label(r),
@@ -318,7 +319,10 @@ def loso_table(found: dict) -> pd.DataFrame:
         for r in found["rows"]
     ]
     columns = ["Source left out", "Values", "Median", "P90", "Rebuilt"]
-    return tables.one_header_row(pd.DataFrame(rows, columns=columns).set_index(columns[0]))
+    table = pd.DataFrame(rows, columns=columns).set_index(columns[0])
+    if (table["Rebuilt"] == "yes").all():
+        table = table.drop(columns="Rebuilt")
+    return tables.one_header_row(table)
 
 
 def trust_note(found: dict):
