@@ -21,7 +21,7 @@ from tokenrace import load_snapshot
 from tokenrace.analysis import recut
 from tokenrace.claims import register as claims
 from tokenrace.claims import reporting
-from tokenrace.snapshot.paths import DEFAULT_DATA_DIR
+from tokenrace.snapshot.paths import DEFAULT_DATA_DIR, REPO_ROOT
 
 pytestmark = pytest.mark.book
 
@@ -262,6 +262,34 @@ def test_data_page_shows_how_far_to_trust_the_reconstruction(book: Build) -> Non
     assert "unknown" not in body
     caveats = text(book, "chapters/caveats")
     assert f"a median of {trust.loso_median} and a 90th percentile of {trust.loso_p90}" in caveats
+
+
+def test_sources_page_attributes_every_source_of_the_manifest(book: Build) -> None:
+    """Each source an anchor may name is on the Sources page: its title (linked where it has a
+    URL), its id and grade, how many figures cite it, its licence and attribution."""
+    import csv
+
+    section = soup(book, "chapters/sources").find("section", id="where-the-figures-come-from")
+    assert section is not None, "no section 'Where the figures come from'"
+    items = {
+        li.find("code").get_text(): " ".join(li.get_text(" ").split())
+        for li in section.select("li")
+    }
+    sources = REPO_ROOT / "data" / "sources"
+    with (sources / "manifest.csv").open(encoding="utf-8") as handle:
+        manifest = list(csv.DictReader(handle))
+    with (sources / "anchors.csv").open(encoding="utf-8") as handle:
+        cited = [row["source_id"] for row in csv.DictReader(handle)]
+    assert set(items) == {m["id"] for m in manifest}
+    for m in manifest:
+        item = items[m["id"]]
+        assert f"grade {m['grade']}" in item and "Licence:" in item and "Attribution:" in item
+        n = cited.count(m["id"])
+        assert (f"{n} figure" in item) if n else ("no figure in this snapshot yet" in item)
+        assert "{" not in item, item
+        link = next(li for li in section.select("li") if li.find("code").get_text() == m["id"])
+        if m["url"].startswith("http"):
+            assert link.find("a", href=m["url"]) is not None, m["id"]
 
 
 def test_repository_and_launch_links_come_from_the_checkout(book: Build) -> None:

@@ -10,11 +10,18 @@ from __future__ import annotations
 import csv
 import json
 import platform
-from collections import defaultdict
+from collections import Counter, defaultdict
 from importlib import metadata
 from pathlib import Path
 
-from tokenrace.snapshot.layout import AUTHORS_FILE, DESCRIPTOR_FILE, MODELS_FILE, WEEKLY_FILE
+from tokenrace.snapshot.layout import (
+    AUTHORS_FILE,
+    DESCRIPTOR_FILE,
+    MODELS_FILE,
+    SOURCES_DIR,
+    WEEKLY_FILE,
+)
+from tokenrace.snapshot.paths import DEFAULT_DATA_DIR
 
 #: Packages whose versions the reproduce page lists (the pins are in requirements.txt).
 KEY_PACKAGES = (
@@ -87,6 +94,32 @@ def free_shares(folder: Path, weeks: int = 4) -> str:
     )
 
 
+def sources_list(sources: Path) -> str:
+    """The Sources page's list of every source the anchors may name (Markdown): its title linked,
+    its grade, what it measures, its known defects, licence and attribution, and how many
+    figures of ``anchors.csv`` cite it. Read from ``manifest.csv`` and ``anchors.csv`` of the
+    ``sources`` folder (validated by :mod:`tokenrace.sources.measured.manifest` in the tests)."""
+    used = Counter(anchor.get("source_id", "") for anchor in _rows(sources / "anchors.csv"))
+    items = []
+    for src in _rows(sources / "manifest.csv"):
+        title = src["title"]
+        if src["url"].startswith("http"):
+            title = f"[{title}]({src['url']})"
+        count = used.get(src["id"], 0)
+        cited = (
+            f"{count} figure{'s' if count != 1 else ''} in `data/sources/anchors.csv`"
+            if count
+            else "no figure in this snapshot yet"
+        )
+        defects = f" Known defects: {src['defects']}." if src.get("defects") else ""
+        attribution = src["attribution"].replace("{as_of}", "the date of the data")
+        items.append(
+            f"- **{title}** (`{src['id']}`, grade {src['grade']}; {cited}). {src['measures']}."
+            f"{defects} Licence: {src['licence']}. Attribution: {attribution}."
+        )
+    return "\n".join(items) + "\n"
+
+
 def substitutions(folder: Path, digest: str) -> dict[str, str]:
     """MyST substitutions describing the snapshot in ``folder`` (fingerprint ``digest``)."""
     meta = json.loads((folder / DESCRIPTOR_FILE).read_text(encoding="utf-8"))
@@ -107,4 +140,5 @@ def substitutions(folder: Path, digest: str) -> dict[str, str]:
         "snapshot_table": _table(("Snapshot in use", ""), rows),
         "versions_table": _table(("Package", "Version"), versions()),
         "free_shares": free_shares(folder),
+        "sources_list": sources_list(DEFAULT_DATA_DIR / SOURCES_DIR),
     }
