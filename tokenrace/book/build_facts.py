@@ -58,6 +58,17 @@ def _rows(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
+def tail_share(folder: Path) -> str:
+    """The long tail's (``other``) share of the last week's tokens, in percent, to the unit
+    (integer arithmetic on the token counts, so no CPU's rounding decides the digit)."""
+    weekly = _rows(folder / WEEKLY_FILE)
+    last = max(r["week"] for r in weekly)
+    tokens = [(r["model"], int(float(r["tokens"]))) for r in weekly if r["week"] == last]
+    total = sum(t for _, t in tokens)
+    other = sum(t for model, t in tokens if model == "other")
+    return f"{(200 * other + total) // (2 * total)} %"
+
+
 def free_shares(folder: Path, weeks: int = 4) -> str:
     """A sentence with the measured free shares of the final ``weeks`` weeks, by origin.
 
