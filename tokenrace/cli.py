@@ -115,7 +115,12 @@ def _sources_import(args: argparse.Namespace) -> int:
 
     try:
         written = import_sources(
-            args.raw, args.out, sources=args.sources, models=args.models, log=_progress
+            args.raw,
+            args.out,
+            sources=args.sources,
+            models=args.models,
+            log=_progress,
+            authors=args.authors,
         )
     except SourcesError as err:
         print(f"sources import: {err}", file=sys.stderr)
@@ -255,6 +260,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=DEFAULT_DATA_DIR / "models.csv",
         metavar="FILE",
         help="the snapshot's models.csv, whose slugs permaslugs map to (default: data/models.csv)",
+    )
+    imports.add_argument(
+        "--authors",
+        type=Path,
+        metavar="FILE",
+        help="the snapshot's authors.csv, the country of each author a reading names "
+        "(default: beside --models)",
     )
     imports.set_defaults(run=_sources_import)
     return parser
