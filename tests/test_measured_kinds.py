@@ -6,14 +6,18 @@ from __future__ import annotations
 
 import csv
 import math
+from fractions import Fraction
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from tokenrace.reconstruct import representative as rc
+from tokenrace.reconstruct import validation
 from tokenrace.snapshot.paths import DEFAULT_DATA_DIR
 from tokenrace.sources.inputs import SourcesError
+from tokenrace.sources.measured import intervals as iv
+from tokenrace.sources.measured import readings
 from tokenrace.sources.measured.importer import import_sources
 
 RAW = Path(__file__).resolve().parent / "fixtures" / "raw-sources"
@@ -159,3 +163,33 @@ def test_an_author_without_a_country_row_stops_the_import(tmp_path):
             authors=authors,
         )
     assert not (tmp_path / "anchors.csv").exists()
+
+
+def test_an_author_without_a_disclosed_country_widens_every_countrys_high_end():
+    market = tuple(
+        iv.Listed(name, name, Fraction(1), Fraction(share))
+        for name, share in (("a", "40.0"), ("b", "30.0"), ("openrouter", "5.0"))
+    )
+    reading = readings.Reading("r", "r", "", None, (), market)
+    bounds = readings.country_bounds(reading, {"a": "CN", "b": "US", "openrouter": ""})
+    # rest: 100 - 75 = 25, at most 25.15; openrouter at most 5.05
+    assert (bounds["CN"].low, bounds["CN"].high) == (Fraction("39.95"), Fraction("70.25"))
+    assert (bounds["US"].low, bounds["US"].high) == (Fraction("29.95"), Fraction("60.25"))
+    assert "openrouter (no disclosed country)" in bounds["CN"].high_by
+
+
+@pytest.mark.parametrize(
+    ("kind", "low", "scale"),
+    [
+        ("total_to_date", 9.0, "tokens"),
+        ("top_share", 9.0, "shares"),
+        ("author_share", 9.0, "shares"),
+        ("author_share_max", math.nan, None),  # one-sided: a bound, not an estimate
+        ("country_share", 9.0, None),  # the listed share is a lower bound: not scored
+    ],
+)
+def test_the_fit_scores_the_reading_kinds_that_give_an_estimate(kind, low, scale):
+    (anchor,) = anchors(
+        {"kind": kind, "subject": "s", "value": 10.0, "low": low, "high": 11.0, "unit": "percent"}
+    ).itertuples(index=False)
+    assert validation.scale_of(anchor) == scale

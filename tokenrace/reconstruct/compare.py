@@ -3,10 +3,11 @@
 The anchors the importer writes (:mod:`tokenrace.sources.measured`) are compared with a snapshot
 (by default the one in use), in three parts, each only in the snapshot's weeks:
 
-- **Models** (billion tokens a week): every ``model`` anchor of the ranking files is a
-  *model-week*. It is *matched* when the snapshot has tokens for that model that week, and then
-  scored by the ratio snapshot / measured: its median, its interquartile range (numpy's linear
-  25th and 75th percentiles) and the share of model-weeks within ±2 %, ±5 % and ±25 %
+- **Models** (billion tokens a week): every ``model`` anchor of the ranking files (``source_id``
+  ``ranking_files``, or any ``model`` anchor of a file without source ids) is a *model-week*.
+  It is *matched* when the snapshot has tokens for that model that week, and then scored by the
+  ratio snapshot / measured: its median, its interquartile range (numpy's linear 25th and 75th
+  percentiles) and the share of model-weeks within ±2 %, ±5 % and ±25 %
   (:data:`BANDS`). Otherwise it is *missing*: an unmatched permaslug (a slug that is no model of
   the snapshot's ``models.csv``) or a model at 0 tokens that week.
 - **Countries** (percent of all tokens): each ``country_share`` anchor of a reading, its bounds
@@ -65,7 +66,7 @@ def compare(measured: pd.DataFrame, snap: Snapshot) -> Comparison:
     attrs = recut.model_attributes(snap)
     inside = measured["week"].isin(view.wide.index)
     kinds = measured["kind"].isin(["model", "country_share", "top_share"])
-    ranked = (measured["kind"] != "model") | (measured[SOURCE_ID] == RANKING_FILES)
+    ranked = (measured["kind"] != "model") | measured[SOURCE_ID].isin([RANKING_FILES, ""])
     outside = int((kinds & ranked & ~inside).sum())
     ours = measured[inside & ranked]
     return Comparison(

@@ -280,8 +280,8 @@ def country_bounds(r: Reading, countries: dict[str, str]) -> dict[str, iv.Interv
         )
     undisclosed = [a for a in market if not countries[a.name]]
     spare = iv.rest(market).high + sum((iv.share_of(a).high for a in undisclosed), Fraction(0))
-    spare_text = "".join(f", {a.name}" for a in sorted(undisclosed, key=lambda a: a.name))
-    spare_text = f" and of the undisclosed {spare_text[2:]}" if spare_text else ""
+    names = ", ".join(sorted(a.name for a in undisclosed))
+    spare_text = f" and the high ends of {names} (no disclosed country)" if names else ""
     found = {}
     for country in sorted({countries[a.name] for a in market} - {""}):
         mine = sorted((a for a in market if countries[a.name] == country), key=lambda a: a.name)
