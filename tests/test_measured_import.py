@@ -140,7 +140,7 @@ def test_cli_prints_progress_and_writes_the_three_files(tmp_path, capsys):
         "rankings-page: read 10 reading(s)",
         "refused rankings-page/2026-04-23/rankings.json: near_zero",
         "unmatched permaslug newlab/mystery-model-20260401",
-        "wrote 48 anchor(s)",
+        "wrote 52 anchor(s)",
     ):
         assert line in captured.err
     assert f"wrote {out}" in captured.out

@@ -115,13 +115,32 @@ def _sources_import(args: argparse.Namespace) -> int:
 
     try:
         written = import_sources(
-            args.raw, args.out, sources=args.sources, models=args.models, log=_progress
+            args.raw,
+            args.out,
+            sources=args.sources,
+            models=args.models,
+            log=_progress,
+            authors=args.authors,
         )
     except SourcesError as err:
         print(f"sources import: {err}", file=sys.stderr)
         return 1
     for path in (written.anchors, written.refused, written.unmatched):
         print(f"wrote {path}")
+    return 0
+
+
+def _sources_compare(args: argparse.Namespace) -> int:
+    from tokenrace.reconstruct.compare import run
+    from tokenrace.snapshot.load import SnapshotError
+    from tokenrace.sources.inputs import SourcesError
+
+    try:
+        report = run(args.measured, args.data, log=_progress)
+    except (SourcesError, SnapshotError) as err:
+        print(f"sources compare: {err}", file=sys.stderr)
+        return 1
+    print(report, end="")
     return 0
 
 
@@ -256,7 +275,32 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="the snapshot's models.csv, whose slugs permaslugs map to (default: data/models.csv)",
     )
+    imports.add_argument(
+        "--authors",
+        type=Path,
+        metavar="FILE",
+        help="the snapshot's authors.csv, the country of each author a reading names "
+        "(default: beside --models)",
+    )
     imports.set_defaults(run=_sources_import)
+    compares = sources_commands.add_parser(
+        "compare",
+        help="compare imported anchors with a snapshot (Markdown on stdout)",
+        description="Reads FILE (the anchors 'sources import' wrote) and the snapshot; prints a "
+        "Markdown report: the ranking files' model-weeks against the snapshot's models, each "
+        "reading's country bounds against the snapshot's listed country shares, and the top-N "
+        "coverage. See data/README.md, 'Measured sources and the importer'.",
+    )
+    compares.add_argument(
+        "--measured", type=Path, required=True, metavar="FILE", help="anchors to compare"
+    )
+    compares.add_argument(
+        "--data",
+        type=Path,
+        metavar="DIR",
+        help=f"snapshot folder (default: ${DATA_ENV_VAR}, else the one in use)",
+    )
+    compares.set_defaults(run=_sources_compare)
     return parser
 
 

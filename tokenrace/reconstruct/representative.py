@@ -20,6 +20,7 @@ anchor's ``unit`` says ``percent`` or ``models``; free knots are percent of a mo
 from __future__ import annotations
 
 import math
+import re
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -167,7 +168,15 @@ def check_anchors(weekly: pd.DataFrame, anchors: pd.DataFrame, attrs: pd.DataFra
     rows = []
     for anchor in anchors[anchors["role"] != "context"].itertuples(index=False):
         measured = measure(anchor, view, attrs)
-        ok = all(_within(anchor, value) for value in measured)
+        if anchor.kind == "country_share":
+            weeks = pd.date_range(anchor.week, periods=int(anchor.weeks), freq="7D")
+            spare = [unattributed_share(view, attrs, w) for w in weeks]
+            ok = all(
+                country_within(m, u, anchor.low, anchor.high)
+                for m, u in zip(measured, spare, strict=True)
+            )
+        else:
+            ok = all(_within(anchor, value) for value in measured)
         rows.append(
             {
                 "id": anchor.id,
@@ -209,7 +218,21 @@ def measure(anchor, view: WeeklyView, attrs: pd.DataFrame) -> list[float]:
     """An anchor's values measured on a weekly table, in the anchor's unit (billion tokens,
     percent, or models): one per week it spans, or a single value for a share over its weeks,
     the largest weekly share (``share_max``) or a top-10 count over its weeks. NaN for a week the
-    table does not have, or a free count it does not know."""
+    table does not have, or a free count it does not know.
+
+    The kinds of the rankings-page readings (:mod:`tokenrace.sources.measured.readings`), each
+    per week in percent of all tokens that week (``other`` included in the total) unless said:
+
+    - ``author_share``: the author's listed models (``other`` is unattributed);
+    - ``top_share`` (``topN_models``): the week's N most-used listed models (``other`` is never
+      a model);
+    - ``author_share_max`` (``unlisted:a+b+…``): everything not carried by the listed models of
+      the named authors, ``other`` included;
+    - ``country_share`` (a country code): the listed models whose author is of that country;
+      the check treats it as a lower bound (:func:`country_within`);
+    - ``total_to_date`` (billion tokens): the week's total × ``days`` / 7, an even spread over
+      the week; ``days`` (the window in days) is a column of the importer's output.
+    """
     wide, total, free = view.wide, view.total, view.free
     weeks = pd.date_range(anchor.week, periods=int(anchor.weeks), freq="7D")
     if anchor.kind == "share_max":
@@ -245,7 +268,74 @@ def _measure(anchor, wide, total, attrs, week, weeks, free) -> float:
         span = [w for w in weeks if w in wide.index]
         top = wide.loc[span].sum().drop(c.OTHER, errors="ignore").nlargest(10)
         return float((attrs.loc[top.index, "country"] == anchor.subject).sum())
+    if anchor.kind in READING_KINDS:
+        return _measure_reading(anchor, wide, total, attrs, week)
     raise ReconstructionError(f"anchor {anchor.id}: unknown kind {anchor.kind!r}")
+
+
+#: The kinds of the rankings-page readings, measured by :func:`_measure_reading`.
+READING_KINDS = ("total_to_date", "top_share", "author_share", "author_share_max", "country_share")
+_TOP = re.compile(r"top(\d+)_models")
+
+
+def _measure_reading(anchor, wide: pd.DataFrame, total: pd.Series, attrs, week) -> float:
+    listed = wide.loc[week].drop(c.OTHER, errors="ignore")
+    authors = pd.Series([m.split("/")[0] for m in listed.index], index=listed.index)
+    whole = float(total[week])
+    if anchor.kind == "total_to_date":
+        days = float(getattr(anchor, "days", math.nan) or math.nan)
+        if math.isnan(days):
+            raise ReconstructionError(
+                f"anchor {anchor.id}: total_to_date needs its window in days (column 'days')"
+            )
+        return whole * days / 7 / BILLION
+    if anchor.kind == "top_share":
+        top = _TOP.fullmatch(str(anchor.subject))
+        if top is None:
+            raise ReconstructionError(
+                f"anchor {anchor.id}: top_share subject {anchor.subject!r} is not topN_models"
+            )
+        return 100 * float(listed.nlargest(int(top.group(1))).sum()) / whole
+    if anchor.kind == "author_share":
+        return 100 * float(listed[authors == anchor.subject].sum()) / whole
+    if anchor.kind == "author_share_max":
+        named = named_authors(anchor)
+        return 100 - 100 * float(listed[authors.isin(named)].sum()) / whole
+    country = attrs["country"].reindex(listed.index).fillna("")
+    return 100 * float(listed[country == anchor.subject].sum()) / whole
+
+
+def named_authors(anchor) -> list[str]:
+    """The authors an ``author_share_max`` anchor's reading lists: its subject is
+    ``unlisted:author1+author2+…`` (as the importer writes it)."""
+    head, _, names = str(anchor.subject).partition(":")
+    if head != "unlisted" or not names:
+        raise ReconstructionError(
+            f"anchor {anchor.id}: author_share_max subject {anchor.subject!r} does not name the "
+            "listed authors (unlisted:author1+author2+…); re-run the importer"
+        )
+    return names.split("+")
+
+
+def unattributed_share(view: WeeklyView, attrs: pd.DataFrame, week) -> float:
+    """The percent of all tokens of ``week`` no country can be given in the weekly table:
+    ``other`` plus the listed models without a country (stealth models). NaN for a week the
+    table does not have."""
+    if week not in view.wide.index:
+        return math.nan
+    row = view.wide.loc[week]
+    country = attrs["country"].reindex(row.index).fillna("")
+    return 100 * float(row[country == ""].sum()) / float(view.total[week])
+
+
+def country_within(listed: float, unattributed: float, low: float, high: float) -> bool:
+    """The country-bounds rule. A weekly table's share of a country (percent of all tokens) is
+    only its listed models' share (``listed``): ``other`` and the stealth models
+    (``unattributed``) may hold more of it. So the table passes when its listed share is at most
+    ``high`` and its listed share plus everything unattributed reaches ``low``. False for NaN."""
+    if math.isnan(listed) or math.isnan(unattributed):
+        return False
+    return listed <= high and listed + unattributed >= low
 
 
 def _in_group(model: str, subject: str, attrs: pd.DataFrame) -> bool:

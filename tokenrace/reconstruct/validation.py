@@ -8,10 +8,13 @@ measures how far the snapshot lies from that source's values:
 - **Values.** A source's values are its anchors with role ``knot`` or ``check`` (``context``
   anchors are not reproduced) whose figure a weekly table can be measured against
   (:func:`tokenrace.reconstruct.representative.measure`): token kinds (:data:`TOKEN_KINDS`, in
-  billion tokens a week) and share kinds (:data:`SHARE_KINDS`, in percent). An anchor without a
-  central ``value``, a one-sided one (only ``low`` or only ``high``: its value is a bound, not an
-  estimate) and a count (``top10_count``) are *skipped*, and counted. An anchor over several weeks
-  is measured as the mean of its weekly measurements (a share over its weeks as that share).
+  billion tokens a week, or in the window of a week-to-date reading) and share kinds
+  (:data:`SHARE_KINDS`, in percent). An anchor without a central ``value``, a one-sided one (only
+  ``low`` or only ``high``: its value is a bound, not an estimate, as ``author_share_max``), a
+  count (``top10_count``) and a country's bounds (``country_share``: the table's listed share is
+  a lower bound, so its distance to a value says nothing) are *skipped*, and counted. An anchor
+  over several weeks is measured as the mean of its weekly measurements (a share over its weeks
+  as that share).
 - **Error of a value.** Token kinds: ``|ln(snapshot / value)|``, the absolute natural log of the
   ratio (0.1 is about 10 % off). Share kinds: ``|snapshot - value|``, in percentage points.
 - **Fit.** The errors on the snapshot itself. A value the series pass through (a ``knot``) is
@@ -61,9 +64,9 @@ from tokenrace.sources.inputs import (
 )
 
 #: Anchor kinds measured in billion tokens a week; their error is |ln(snapshot / value)|.
-TOKEN_KINDS = ("total", "model", "free", "author", "top10_tokens")
+TOKEN_KINDS = ("total", "model", "free", "author", "top10_tokens", "total_to_date")
 #: Anchor kinds measured in percent; their error is |snapshot - value| in percentage points.
-SHARE_KINDS = ("share", "share_max")
+SHARE_KINDS = ("share", "share_max", "top_share", "author_share")
 #: The two scales of error: ``tokens`` (|log ratio|) and ``shares`` (percentage points).
 SCALES = ("tokens", "shares")
 #: The name of the pooled row (every source's values together).

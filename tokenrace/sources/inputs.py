@@ -47,12 +47,28 @@ def read_anchors(sources: Path) -> pd.DataFrame:
     written before it existed reads with every id empty (:func:`has_source_ids` is then False).
     Where the column is present, every cell must be filled.
     """
-    anchors = pd.read_csv(sources / "anchors.csv", dtype=str, keep_default_na=False)
-    _typed(anchors, "anchors.csv", ("value", "low", "high"), optional=True)
-    _typed(anchors, "anchors.csv", ("weeks",))
+    return read_anchor_file(sources / "anchors.csv", "anchors.csv")
+
+
+def read_anchor_file(path: Path, name: str | None = None) -> pd.DataFrame:
+    """An anchors file in the columns of ``anchors.csv`` (such as the importer's output), read as
+    :func:`read_anchors` reads it; ``name`` names it in messages (default: its path). A missing
+    file, a missing column or a bad cell raises :class:`SourcesError`."""
+    name = name or str(path)
+    if not path.is_file():
+        raise SourcesError(f"{name}: not found")
+    try:
+        anchors = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as err:
+        raise SourcesError(f"{name}: not a readable CSV file ({err})") from None
+    for column in ("id", "kind", "subject", "role"):
+        if column not in anchors.columns:
+            raise SourcesError(f"{name}: column '{column}' is missing from the header")
+    _typed(anchors, name, ("value", "low", "high"), optional=True)
+    _typed(anchors, name, ("weeks",))
     anchors["weeks"] = anchors["weeks"].astype(int)
     if SOURCE_ID in anchors:
-        _filled(anchors, "anchors.csv", SOURCE_ID)
+        _filled(anchors, name, SOURCE_ID)
     else:
         anchors[SOURCE_ID] = ""
     return anchors

@@ -8,7 +8,8 @@ and writes anchors in the columns of ``data/sources/anchors.csv`` (plus ``source
 - ``readings``: the archived rankings-page readings (``DIR/rankings-page/YYYY-MM-DD/
   rankings.json``), week to date, checked and refused with a reason when broken;
 - ``intervals``: what a reading implies, each as an interval from the rounding of its shares:
-  the platform total, the listed models' coverage, each listed author's share;
+  the platform total, the listed models' coverage, each listed author's share (and, in
+  ``readings``, each country's bounds from ``authors.csv``);
 - ``aliases``: permaslugs mapped to the snapshot's model slugs (rules and ``aliases.csv``);
 - ``manifest``: ``data/sources/manifest.csv``, one row per source id, validated;
 - ``raw`` (JSON read with the path of every bad field), ``numbers`` (exact arithmetic, fixed

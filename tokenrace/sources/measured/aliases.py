@@ -83,6 +83,18 @@ def read_models(path: Path) -> set[str]:
     return set(frame["model"])
 
 
+def read_countries(path: Path) -> dict[str, str]:
+    """Each author's country (ISO 3166-1 alpha-2, empty when undisclosed) from an
+    ``authors.csv`` (``author``, ``country`` columns)."""
+    if not path.is_file():
+        raise SourcesError(f"{path} not found")
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    for column in ("author", "country"):
+        if column not in frame.columns:
+            raise SourcesError(f"{path.name}: column '{column}' is missing from the header")
+    return dict(zip(frame["author"], frame["country"].str.strip(), strict=True))
+
+
 def read_aliases(path: Path, models: set[str]) -> Aliases:
     """``aliases.csv`` checked cell by cell: a permaslug without variant, unique; a slug that is
     a model of ``models``; a note saying why. A bad cell raises

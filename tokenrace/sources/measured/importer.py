@@ -24,7 +24,12 @@ from pathlib import Path
 
 from tokenrace.sources.inputs import SourcesError
 from tokenrace.sources.measured import ranking_files, readings
-from tokenrace.sources.measured.aliases import Resolved, read_aliases, read_models
+from tokenrace.sources.measured.aliases import (
+    Resolved,
+    read_aliases,
+    read_countries,
+    read_models,
+)
 from tokenrace.sources.measured.manifest import grade_of, read_manifest
 
 ANCHOR_COLUMNS = (
@@ -42,6 +47,7 @@ ANCHOR_COLUMNS = (
     "source",
     "note",
     "source_id",
+    "days",
 )
 REFUSED_COLUMNS = ("source_id", "file", "week", "fetched_at", "reason", "detail")
 UNMATCHED_COLUMNS = ("permaslug", "emitted_as", "rows", "files")
@@ -69,11 +75,14 @@ def import_sources(
     sources: Path,
     models: Path,
     log: Callable[[str], None] = lambda _m: None,
+    authors: Path | None = None,
 ) -> Written:
     """Import the raw files of ``raw`` into anchors at ``out`` (and the two side tables).
 
     ``sources`` holds ``manifest.csv`` and ``aliases.csv``; ``models`` is the snapshot's
-    ``models.csv``. Raises :class:`~tokenrace.sources.inputs.SourcesError` (or its subclass
+    ``models.csv``; ``authors`` its ``authors.csv`` (default: beside ``models``), which gives the
+    country of every author a reading names (an author missing there stops the import).
+    Raises :class:`~tokenrace.sources.inputs.SourcesError` (or its subclass
     :class:`~.raw.RawSourceError`) with a readable message on any malformed input; nothing is
     written then.
     """
@@ -84,6 +93,7 @@ def import_sources(
         )
     manifest = read_manifest(sources / "manifest.csv")
     aliases = read_aliases(sources / "aliases.csv", read_models(models))
+    countries = read_countries(authors if authors else models.with_name("authors.csv"))
 
     files, refused = ranking_files.keep_one_per_week(ranking_files.read_folder(raw, log))
     grade = grade_of(manifest, ranking_files.SOURCE_ID)
@@ -98,7 +108,7 @@ def import_sources(
     refused += refused_readings
     grade = grade_of(manifest, readings.SOURCE_ID)
     for r in kept:
-        anchors += readings.reading_anchors(r, grade)
+        anchors += readings.reading_anchors(r, grade, countries)
 
     for row in sorted(refused, key=lambda r: (r["file"], r["reason"])):
         log(f"refused {row['file']}: {row['reason']} ({row['detail']})")

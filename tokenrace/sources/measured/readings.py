@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 from pathlib import Path
 
+from tokenrace.sources.inputs import SourcesError
 from tokenrace.sources.measured import intervals as iv
 from tokenrace.sources.measured.numbers import BILLION, billions, fixed, percent
 from tokenrace.sources.measured.raw import Node, load_json
@@ -37,6 +38,10 @@ MIN_WINDOW_SECONDS = DAY_SECONDS
 #: quiet day.
 FLOOR_TOKENS_PER_DAY = 100 * BILLION
 PERCENT_UNIT = "percent of all tokens"
+#: The subject of ``author_share_max``, followed by ``:`` and the listed authors joined by ``+``.
+UNLISTED = "unlisted"
+#: Decimals of a window's length in days (``days``): 0.00001 day is under a second.
+DAYS_PLACES = 5
 TOKENS_UNIT = "billion tokens"
 
 #: Refusal reasons, each with what it means.
@@ -181,10 +186,15 @@ def keep(readings: list[Reading]) -> tuple[list[Reading], list[dict[str, str]]]:
     return sorted(latest.values(), key=lambda r: r.week), refused
 
 
-def reading_anchors(r: Reading, grade: str) -> list[dict[str, str]]:
-    """The check anchors of one kept reading: the implied platform total (``total_to_date``,
-    billion tokens), the listed models' coverage (``top_share``), each listed author's share
-    (``author_share``) and the most any unlisted author can carry (``author_share_max``)."""
+def reading_anchors(r: Reading, grade: str, countries: dict[str, str]) -> list[dict[str, str]]:
+    """The check anchors of one kept reading: the implied platform total to date
+    (``total_to_date``, billion tokens in the window), the listed models' coverage
+    (``top_share``), each listed author's share (``author_share``), the share of everything not
+    carried by the listed authors (``author_share_max``, subject ``unlisted:a+b+…`` naming them)
+    and each country's bounds (``country_share``, :func:`country_bounds`). Every anchor's ``days``
+    is the window's length in days (:data:`DAYS_PLACES` decimals). ``countries`` maps each author
+    to its country (``authors.csv``); an author of the reading missing there raises
+    :class:`~tokenrace.sources.inputs.SourcesError`."""
     models, market = list(r.models), list(r.market)
     total = iv.implied_total(models)
     assert total is not None and total.high is not None  # refused otherwise
@@ -192,6 +202,7 @@ def reading_anchors(r: Reading, grade: str) -> list[dict[str, str]]:
     key = f"RP-{r.week}"
     common = {"week": r.week, "weeks": "1", "role": "check", "grade": grade}
     common |= {"source": f"{SOURCE_ID}: {r.upstream}", "source_id": SOURCE_ID}
+    common |= {"days": fixed(Fraction(r.seconds, DAY_SECONDS), DAYS_PLACES)}
     coverage = iv.share_sum(models)
     anchors = [
         _anchor(common, f"{key}-total", "total_to_date", "all", total, TOKENS_UNIT)
@@ -222,15 +233,64 @@ def reading_anchors(r: Reading, grade: str) -> list[dict[str, str]]:
             | {"note": note}
         )
     rest = iv.rest(market)
+    named = sorted({a.name for a in market})
     anchors.append(
-        _anchor(common, f"{key}-unlisted", "author_share_max", "unlisted", rest, PERCENT_UNIT)
+        _anchor(
+            common,
+            f"{key}-unlisted",
+            "author_share_max",
+            UNLISTED + ":" + "+".join(named),
+            rest,
+            PERCENT_UNIT,
+        )
         | {
             "low": "",
             "note": f"{note} The {len(market)} listed authors leave the rest; no unlisted "
             "author carries more than the high bound.",
         }
     )
+    for country, bounds in sorted(country_bounds(r, countries).items()):
+        anchors.append(
+            _anchor(
+                common, f"{key}-country-{country}", "country_share", country, bounds, PERCENT_UNIT
+            )
+            | {
+                "note": f"{note} Low: the listed authors of {country} ({bounds.low_by}); high: "
+                f"their high ends plus the unlisted rest{bounds.high_by}.",
+            }
+        )
     return anchors
+
+
+def country_bounds(r: Reading, countries: dict[str, str]) -> dict[str, iv.Interval]:
+    """Each country's share of all tokens in a reading (percent), as bounds: the low end is the
+    sum of the low ends of its listed authors; the high end the sum of their high ends, plus the
+    high end of the unlisted rest (:func:`~.intervals.rest`) and the high ends of listed authors
+    without a disclosed country (empty in ``authors.csv``: they may be anyone's), at most 100.
+    The value is the sum of its listed authors' shares. Countries come from ``countries``
+    (author to country); an author missing there raises
+    :class:`~tokenrace.sources.inputs.SourcesError` naming it, never guessed."""
+    market = list(r.market)
+    missing = sorted({a.name for a in market if a.name not in countries})
+    if missing:
+        raise SourcesError(
+            f"{r.shown}: author(s) {', '.join(missing)} of market_share have no row in "
+            "authors.csv: add each with its country (empty when undisclosed) to derive the "
+            "country bounds"
+        )
+    undisclosed = [a for a in market if not countries[a.name]]
+    spare = iv.rest(market).high + sum((iv.share_of(a).high for a in undisclosed), Fraction(0))
+    names = ", ".join(sorted(a.name for a in undisclosed))
+    spare_text = f" and the high ends of {names} (no disclosed country)" if names else ""
+    found = {}
+    for country in sorted({countries[a.name] for a in market} - {""}):
+        mine = sorted((a for a in market if countries[a.name] == country), key=lambda a: a.name)
+        shares = [iv.share_of(a) for a in mine]
+        low = sum((s.low for s in shares), Fraction(0))
+        high = min(iv.HUNDRED, sum((s.high for s in shares), Fraction(0)) + spare)
+        value = sum((s.value for s in shares), Fraction(0))
+        found[country] = iv.Interval(value, low, high, "+".join(a.name for a in mine), spare_text)
+    return found
 
 
 def _anchor(common: dict, key: str, kind: str, subject: str, value: iv.Interval, unit: str):
