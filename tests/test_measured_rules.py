@@ -166,3 +166,28 @@ def test_a_bad_manifest_cell_names_the_file_row_and_column(tmp_path: Path, old, 
     with pytest.raises(SourcesError) as raised:
         read_manifest(tmp_path / "manifest.csv")
     assert str(raised.value).startswith(f"manifest.csv, {where}")
+
+
+def test_authors_of_another_window_are_refused_and_the_models_kept():
+    """The authors' rows of a reading must imply the models' platform total (within 1 %): where
+    they imply another, their shares are of another window and give no author or country anchor;
+    the models' total and coverage are kept, and the refusal says both totals."""
+    from tokenrace.sources.measured import readings
+
+    models = [iv.Listed("a/x", "a", Fraction(500 * 10**9), Fraction(50))]  # about 1000 B
+    same = [iv.Listed("a", "a", Fraction(503 * 10**9), Fraction(50))]  # 0.6 % more: one window
+    other = [iv.Listed("a", "a", Fraction(30 * 10**9), Fraction(50))]  # a day's worth, say
+    fetched = "2026-04-18T07:00:00Z"
+    kept_same = _reading(fetched, models, same)
+    assert readings.authors_window_problem(kept_same) == ""
+    elsewhere = _reading(fetched, models, other)
+    why = readings.authors_window_problem(elsewhere)
+    assert "the models imply" in why and "the authors 59" in why, why
+    kept, refused = readings.keep([elsewhere])
+    assert kept == [elsewhere]
+    assert [r["reason"] for r in refused] == ["market_share_other_window"]
+    countries = {"a": "US"}
+    kinds = {a["kind"] for a in readings.reading_anchors(elsewhere, "B", countries)}
+    assert kinds == {"total_to_date", "top_share"}
+    kinds = {a["kind"] for a in readings.reading_anchors(kept_same, "B", countries)}
+    assert {"author_share", "author_share_max", "country_share"} <= kinds

@@ -11,6 +11,14 @@ has no or a broken ``fetched_at``, an empty list, shares summing above 100 % bey
 platform total near zero or undetermined, or a window shorter than :data:`MIN_WINDOW_SECONDS`.
 Of the readings left in one week, the **latest** is kept, as the most complete week-to-date
 window; the others are refused as ``superseded``.
+
+**The authors' window.** The page's ``market_share`` section is not always computed over the
+models' window: the platform total its rows imply (tokens over share, as for the models) can be
+a small fraction of the models' (some readings' authors imply under 1 T against about 20 T), or
+larger. Its shares are then shares of another window, not of the week to date. Where the two
+implied totals differ by more than :data:`SAME_WINDOW_TOLERANCE`, the reading is kept for its
+models (total to date, coverage) and its authors are refused as ``market_share_other_window``:
+no author share, unlisted rest or country bound is drawn from it.
 """
 
 from __future__ import annotations
@@ -43,6 +51,11 @@ UNLISTED = "unlisted"
 #: Decimals of a window's length in days (``days``): 0.00001 day is under a second.
 DAYS_PLACES = 5
 TOKENS_UNIT = "billion tokens"
+#: The largest relative gap between the platform totals implied by the models and by the authors
+#: (``market_share``) for both to count as one window: 1 %, about an hour and a half of a week.
+#: The two sections of one reading agree to well under that where they share a window (0.1 % and
+#: less in the archive), and differ by 10 % to 97 % where they do not.
+SAME_WINDOW_TOLERANCE = Fraction(1, 100)
 
 #: Refusal reasons, each with what it means.
 REASONS = {
@@ -55,6 +68,11 @@ REASONS = {
     "total_undetermined": "the models' implied totals have no finite common interval",
     "short_window": "the week-to-date window is shorter than one day",
     "superseded": "a later reading of the same week is kept",
+    "market_share_other_window": (
+        "the authors' shares imply another platform total than the models': they are of another "
+        "window, and no author share or country bound is drawn from this reading (its models are "
+        "kept)"
+    ),
 }
 
 
@@ -167,8 +185,26 @@ def problems(r: Reading) -> list[tuple[str, str]]:
     return found
 
 
+def authors_window_problem(r: Reading) -> str:
+    """Why the reading's ``market_share`` is not of its models' window (empty when it is): the
+    two implied platform totals, when they lie more than :data:`SAME_WINDOW_TOLERANCE` apart."""
+    models, market = iv.implied_total(list(r.models)), iv.implied_total(list(r.market))
+    if models is None or models.high is None:
+        return ""
+    if market is None or market.high is None:
+        return "the authors' rows imply no finite platform total"
+    gap = max(market.low - models.high, models.low - market.high, Fraction(0))
+    if gap <= SAME_WINDOW_TOLERANCE * models.low:
+        return ""
+    return (
+        f"the models imply {billions(models.low, 'down')}-{billions(models.high, 'up')} billion "
+        f"tokens, the authors {billions(market.low, 'down')}-{billions(market.high, 'up')}"
+    )
+
+
 def keep(readings: list[Reading]) -> tuple[list[Reading], list[dict[str, str]]]:
-    """The kept readings (the latest usable one of each week) and the refusal rows of the rest."""
+    """The kept readings (the latest usable one of each week) and the refusal rows of the rest,
+    with a ``market_share_other_window`` row for each kept reading whose authors are not used."""
     refused, usable = [], []
     for r in readings:
         reasons = problems(r)
@@ -183,7 +219,12 @@ def keep(readings: list[Reading]) -> tuple[list[Reading], list[dict[str, str]]]:
     for r in usable:
         if latest[r.week] is not r:
             refused.append(_refusal(r, "superseded", f"kept {latest[r.week].shown}, fetched later"))
-    return sorted(latest.values(), key=lambda r: r.week), refused
+    kept = sorted(latest.values(), key=lambda r: r.week)
+    for r in kept:
+        why = authors_window_problem(r)
+        if why:
+            refused.append(_refusal(r, "market_share_other_window", why))
+    return kept, refused
 
 
 def reading_anchors(r: Reading, grade: str, countries: dict[str, str]) -> list[dict[str, str]]:
@@ -220,6 +261,8 @@ def reading_anchors(r: Reading, grade: str, countries: dict[str, str]) -> list[d
         )
         | {"note": f"{note} The {len(models)} listed models together."},
     ]
+    if authors_window_problem(r):
+        return anchors
     for a in sorted(market, key=lambda a: a.name):
         anchors.append(
             _anchor(
