@@ -100,8 +100,8 @@ def free_shares(folder: Path, weeks: int = 4) -> str:
     return (
         f"In the final {weeks} weeks of this snapshot ({last[0]} to {last[-1]}), "
         + " and ".join(parts)
-        + f" were served on free variants ({everyone:.0f} % of all listed models' tokens); the "
-        "long tail's free share is unknown."
+        + f" were served on free variants ({everyone:.0f} % of all listed models’ tokens); the "
+        "long tail’s free share is unknown."
     )
 
 
