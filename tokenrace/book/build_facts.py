@@ -53,6 +53,11 @@ def _table(header: tuple[str, str], rows: list[tuple[str, str]]) -> str:
     return "\n".join(lines + [f"| {a} | {b} |" for a, b in rows]) + "\n"
 
 
+#: The typographic apostrophe: a computed sentence shown in JupyterLab gets no smart quotes, so it
+#: carries the character the book's pages show.
+APOSTROPHE = "\N{RIGHT SINGLE QUOTATION MARK}"
+
+
 def _rows(path: Path) -> list[dict[str, str]]:
     with path.open(newline="", encoding="utf-8") as handle:
         return list(csv.DictReader(handle))
@@ -100,8 +105,8 @@ def free_shares(folder: Path, weeks: int = 4) -> str:
     return (
         f"In the final {weeks} weeks of this snapshot ({last[0]} to {last[-1]}), "
         + " and ".join(parts)
-        + f" were served on free variants ({everyone:.0f} % of all listed models’ tokens); the "
-        "long tail’s free share is unknown."
+        + f" were served on free variants ({everyone:.0f} % of all listed models{APOSTROPHE} "
+        f"tokens); the long tail{APOSTROPHE}s free share is unknown."
     )
 
 
