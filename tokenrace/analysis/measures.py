@@ -243,6 +243,11 @@ def _weekly_shares(cube: Cube, choices: Choices, weeks: slice) -> tuple[np.ndarr
     return tokens, tokens.sum(axis=1)
 
 
+def _denominator(choices: Choices) -> str:
+    """What a share is of, in words: all tokens, or the top N models' (``choices.top_n``)."""
+    return "all tokens" if choices.top_n is None else f"the top {choices.top_n} models"
+
+
 def china_rises(cube: Cube, choices: Choices) -> Measure:
     """China's share, first four weeks against last four; the largest group in the last week."""
     have = len(cube.weeks)
@@ -264,7 +269,7 @@ def china_rises(cube: Cube, choices: Choices) -> Measure:
     margin = np.minimum(
         (last - first - SHARE_RISE_MIN_PP) / SHARE_RISE_MIN_PP, _log_ratio(cn_open, rival)
     )
-    denominator = "all tokens" if choices.top_n is None else f"the top {choices.top_n} models"
+    denominator = _denominator(choices)
 
     def text(d: int) -> str:
         return (
@@ -288,7 +293,7 @@ def essay_split(cube: Cube, choices: Choices) -> Measure:
     tolerance = ESSAY_SPLIT_TOLERANCE_PP
     holds = (off_cn <= tolerance) & (off_us <= tolerance)
     margin = (tolerance - np.maximum(off_cn, off_us)) / tolerance
-    denominator = "all tokens" if choices.top_n is None else f"the top {choices.top_n} models"
+    denominator = _denominator(choices)
 
     def text(d: int) -> str:
         return (
