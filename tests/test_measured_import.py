@@ -5,20 +5,18 @@ rows, aliases, unmatched permaslugs, and the command line's messages."""
 from __future__ import annotations
 
 import csv
-import importlib.util
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from rawsources import RAW, broken_copy, generator
 
 from tokenrace.cli import main
 from tokenrace.snapshot.paths import DEFAULT_DATA_DIR, REPO_ROOT
 from tokenrace.sources.measured.importer import import_sources, side_files
 
-RAW = Path(__file__).resolve().parent / "fixtures" / "raw-sources"
 EXPECTED = RAW / "expected" / "anchors.csv"
 SOURCES = DEFAULT_DATA_DIR / "sources"
 MODELS = DEFAULT_DATA_DIR / "models.csv"
@@ -44,16 +42,15 @@ def test_import_regenerates_the_committed_output_byte_for_byte(tmp_path):
 
 
 def test_generator_reproduces_the_committed_raw_files(tmp_path):
-    spec = importlib.util.spec_from_file_location("make_raw_fixture", RAW / "make_fixture.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    module.main(tmp_path)
-    for folder in ("ranking-files", "rankings-page"):
+    generator().main(tmp_path)
+    for folder in ("ranking-files", "rankings-page", "data-api"):
         made = {
             p.relative_to(tmp_path): p.read_bytes() for p in (tmp_path / folder).rglob("*.json")
         }
         kept = {p.relative_to(RAW): p.read_bytes() for p in (RAW / folder).rglob("*.json")}
         assert made == kept, f"{folder}/ differs from make_fixture.py's output"
+    upstream = (tmp_path / "UPSTREAM.csv").read_bytes()
+    assert upstream == (RAW / "UPSTREAM.csv").read_bytes(), "UPSTREAM.csv differs"
 
 
 def test_every_refusal_reason_is_given_for_its_reading():
@@ -117,8 +114,9 @@ def test_date_suffixes_and_the_alias_table_map_permaslugs(anchors):
 def test_an_unmatched_permaslug_is_reported_not_dropped(anchors):
     unmatched = _rows(side_files(EXPECTED)[1])
     assert [(u["permaslug"], u["emitted_as"], u["rows"]) for u in unmatched] == [
-        ("newlab/mystery-model-20260401", "newlab/mystery-model", "2")
+        ("newlab/mystery-model-20260401", "newlab/mystery-model", "3")
     ]
+    assert "data-api week 2026-05-25" in unmatched[0]["files"]
     kept = anchors["RF-2026-04-27-newlab-mystery-model"]
     assert kept["role"] == "context" and "Unmatched permaslug" in kept["note"]
 
@@ -136,22 +134,17 @@ def test_cli_prints_progress_and_writes_the_three_files(tmp_path, capsys):
     assert main(["sources", "import", "--raw", str(RAW), "--out", str(out)]) == 0
     captured = capsys.readouterr()
     for line in (
+        "UPSTREAM.csv: 19 file(s) listed, every SHA-256 matches",
         "ranking-files: read 5 file(s)",
         "rankings-page: read 10 reading(s)",
+        "data-api/llm-carbon-index: read 3 reply file(s)",
         "refused rankings-page/2026-04-23/rankings.json: near_zero",
         "unmatched permaslug newlab/mystery-model-20260401",
-        "wrote 52 anchor(s)",
+        "wrote 88 anchor(s)",
     ):
         assert line in captured.err
     assert f"wrote {out}" in captured.out
     assert out.read_bytes() == EXPECTED.read_bytes()
-
-
-def _broken_copy(tmp_path: Path, edit) -> Path:
-    raw = tmp_path / "raw"
-    shutil.copytree(RAW, raw, ignore=shutil.ignore_patterns("expected", "*.py"))
-    edit(raw)
-    return raw
 
 
 def _bad_tokens(raw: Path) -> None:
@@ -191,7 +184,7 @@ def _bad_syntax(raw: Path) -> None:
     ids=["wrong-type", "missing-field", "syntax"],
 )
 def test_a_malformed_file_stops_the_cli_with_one_readable_message(tmp_path, edit, message):
-    raw = _broken_copy(tmp_path, edit)
+    raw = broken_copy(tmp_path, edit)
     out = tmp_path / "anchors.csv"
     run = subprocess.run(
         [sys.executable, "-m", "tokenrace", "sources", "import", "--raw", raw, "--out", out],
@@ -210,4 +203,5 @@ def test_a_folder_without_raw_files_is_refused(tmp_path, capsys):
     assert (
         main(["sources", "import", "--raw", str(tmp_path), "--out", str(tmp_path / "a.csv")]) == 1
     )
-    assert "holds neither ranking-files/ nor rankings-page/" in capsys.readouterr().err
+    message = "holds none of ranking-files/, rankings-page/, data-api/ (nothing to import)"
+    assert message in capsys.readouterr().err

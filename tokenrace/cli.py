@@ -13,7 +13,13 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from tokenrace.snapshot.paths import DATA_ENV_VAR, DEFAULT_DATA_DIR, snapshot_dir
+from tokenrace.snapshot.layout import MEASURED_FILE
+from tokenrace.snapshot.paths import (
+    DATA_ENV_VAR,
+    DEFAULT_DATA_DIR,
+    RAW_SOURCES_DIR,
+    snapshot_dir,
+)
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -248,19 +254,28 @@ def build_parser() -> argparse.ArgumentParser:
     imports = sources_commands.add_parser(
         "import",
         help="turn raw measurement files into anchors (deterministic)",
-        description="Reads DIR/ranking-files/*.json and DIR/rankings-page/*/rankings.json; "
-        "writes FILE (anchors, with source_id), FILE's .refused.csv (refused files, with "
-        "reasons) and .unmatched.csv (permaslugs matching no model). See data/README.md, "
+        description="Checks every file of DIR against DIR/UPSTREAM.csv (SHA-256), then reads "
+        "DIR/ranking-files/*.json, DIR/rankings-page/*/rankings.json and DIR/data-api/; writes "
+        "FILE (anchors, with source_id), FILE's .refused.csv (refused files, with reasons) and "
+        ".unmatched.csv (permaslugs matching no model). With the defaults it rewrites the "
+        "committed data/sources/measured.csv from ../shared/sources/raw. See data/README.md, "
         "'Measured sources and the importer'.",
     )
     imports.add_argument(
         "--raw",
         type=Path,
-        required=True,
+        default=RAW_SOURCES_DIR,
         metavar="DIR",
-        help="folder holding ranking-files/ and/or rankings-page/",
+        help="folder holding UPSTREAM.csv and ranking-files/, rankings-page/, data-api/ "
+        "(default: ../shared/sources/raw beside the checkout)",
     )
-    imports.add_argument("--out", type=Path, required=True, metavar="FILE", help="anchors to write")
+    imports.add_argument(
+        "--out",
+        type=Path,
+        default=DEFAULT_DATA_DIR / "sources" / MEASURED_FILE,
+        metavar="FILE",
+        help="anchors to write (default: data/sources/measured.csv, the committed import)",
+    )
     imports.add_argument(
         "--sources",
         type=Path,

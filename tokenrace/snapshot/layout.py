@@ -15,9 +15,12 @@ DESCRIPTOR_FILE = "datapackage.json"
 
 #: Optional: the class of every value of a reconstructed snapshot (data/README.md).
 PROVENANCE_FILE = "provenance.csv"
-#: Optional folder of a reconstructed snapshot: its anchors, knots and free knots.
+#: Optional folder of a reconstructed snapshot: its anchors (typed from press figures, and
+#: imported from the raw measurement files), knots and free knots.
 SOURCES_DIR = "sources"
-SOURCE_FILES = ("anchors.csv", "knots.csv", "free_knots.csv")
+#: The anchors the importer derives from the raw measurement files (``sources import``).
+MEASURED_FILE = "measured.csv"
+SOURCE_FILES = ("anchors.csv", MEASURED_FILE, "knots.csv", "free_knots.csv")
 
 #: Files whose bytes define a snapshot (and so key the book's execution cache).
 SNAPSHOT_FILES = (WEEKLY_FILE, MODELS_FILE, AUTHORS_FILE, DESCRIPTOR_FILE)

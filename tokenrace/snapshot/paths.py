@@ -21,6 +21,10 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 #: The committed, representative snapshot.
 DEFAULT_DATA_DIR = REPO_ROOT / "data"
 
+#: The public raw measurement files (never committed): ``shared/sources/raw`` beside the checkout,
+#: read in place by ``python -m tokenrace sources import`` (its README lists what they hold).
+RAW_SOURCES_DIR = REPO_ROOT.parent / "shared" / "sources" / "raw"
+
 #: The one committed setting naming the snapshot the book uses (a ``snapshot: FOLDER`` line).
 SETTING_FILE = "snapshot.yml"
 

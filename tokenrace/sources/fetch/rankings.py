@@ -107,6 +107,18 @@ def parse_rankings(body: bytes, window: Window, source: str) -> RankingsPage:
     as_of = _parse_timestamp(meta.get("as_of"))
     if as_of is None:
         raise FetchError(f"{bad}: meta.as_of {meta.get('as_of')!r} is not an ISO timestamp")
+    rows = parse_rows(data, window, source)
+    return RankingsPage(window, rows, meta, as_of)
+
+
+def parse_rows(data: list, window: Window | None, source: str) -> list[DailyRow]:
+    """Check the ``data`` rows of a usage response; ``source`` names it in messages.
+
+    Every row needs a ``date`` (inside ``window``, when one is given), a ``model_permaslug`` and
+    a ``total_tokens`` that is a whole number of tokens (a decimal string of digits, or a JSON
+    integer); a (date, permaslug) pair may occur once.
+    """
+    bad = f"malformed response from {source}"
     rows, seen = [], set()
     for index, item in enumerate(data):
         where = f"{bad}: data[{index}]"
@@ -118,7 +130,7 @@ def parse_rankings(body: bytes, window: Window, source: str) -> RankingsPage:
         day = _parse_date(item["date"])
         if day is None:
             raise FetchError(f"{where}: date {item['date']!r} is not an ISO date (YYYY-MM-DD)")
-        if not window.start <= day <= window.end:
+        if window is not None and not window.start <= day <= window.end:
             raise FetchError(f"{where}: date {day.isoformat()} is outside the window {window}")
         slug = item["model_permaslug"]
         if not isinstance(slug, str) or not slug.strip():
@@ -133,7 +145,7 @@ def parse_rankings(body: bytes, window: Window, source: str) -> RankingsPage:
             raise FetchError(f"{where}: ({day.isoformat()}, {slug}) is given twice")
         seen.add((day, slug))
         rows.append(DailyRow(day, slug, tokens))
-    return RankingsPage(window, rows, meta, as_of)
+    return rows
 
 
 def _parse_tokens(value: Any) -> int | None:

@@ -1,8 +1,10 @@
 """The import: raw measurement files in, derived anchors, refusals and unmatched permaslugs out.
 
-``import_sources(raw, out, ...)`` reads ``raw/ranking-files/`` and ``raw/rankings-page/``
-(either may be absent, not both), the manifest (for grades), the alias table and the snapshot's
-``models.csv``, and writes three CSV files:
+``import_sources(raw, out, ...)`` first checks every raw file against ``raw/UPSTREAM.csv``
+(:mod:`.upstream`: a changed, missing or unlisted file stops the import by name), then reads
+``raw/ranking-files/``, ``raw/rankings-page/`` and ``raw/data-api/`` (any may be absent, not
+all), the manifest (for grades), the alias table and the snapshot's ``models.csv``, and writes
+three CSV files:
 
 - ``out`` (e.g. ``anchors.csv``): the derived anchors in the columns of
   ``data/sources/anchors.csv`` plus ``source_id``, sorted by ``id``;
@@ -23,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tokenrace.sources.inputs import SourcesError
-from tokenrace.sources.measured import ranking_files, readings
+from tokenrace.sources.measured import data_api, ranking_files, readings, upstream
 from tokenrace.sources.measured.aliases import (
     Resolved,
     read_aliases,
@@ -86,11 +88,13 @@ def import_sources(
     :class:`~.raw.RawSourceError`) with a readable message on any malformed input; nothing is
     written then.
     """
-    if not any((raw / f).is_dir() for f in (ranking_files.FOLDER, readings.FOLDER)):
+    folders = (ranking_files.FOLDER, readings.FOLDER, data_api.FOLDER)
+    if not any((raw / f).is_dir() for f in folders):
         raise SourcesError(
-            f"{raw}: holds neither {ranking_files.FOLDER}/ nor {readings.FOLDER}/ "
-            "(nothing to import)"
+            f"{raw}: holds none of {', '.join(f + '/' for f in folders)} (nothing to import)"
         )
+    table = upstream.verify(raw, folders)
+    log(f"{upstream.UPSTREAM_FILE}: {len(table)} file(s) listed, every SHA-256 matches")
     manifest = read_manifest(sources / "manifest.csv")
     aliases = read_aliases(sources / "aliases.csv", read_models(models))
     countries = read_countries(authors if authors else models.with_name("authors.csv"))
@@ -109,6 +113,17 @@ def import_sources(
     grade = grade_of(manifest, readings.SOURCE_ID)
     for r in kept:
         anchors += readings.reading_anchors(r, grade, countries)
+
+    days = data_api.read_days(raw, log)
+    if days:
+        rows, missed = data_api.week_anchors(
+            days,
+            aliases,
+            grade_of(manifest, data_api.SOURCE_ID),
+            lambda shown: table[shown].path if shown in table else shown,
+        )
+        anchors += rows
+        unmatched += missed
 
     for row in sorted(refused, key=lambda r: (r["file"], r["reason"])):
         log(f"refused {row['file']}: {row['reason']} ({row['detail']})")

@@ -1,8 +1,9 @@
 """``data/sources/manifest.csv``: one row per source id that an anchor may name.
 
 Columns: ``id`` (lower-case, ``a-z0-9_``, unique), ``title``, ``url`` (an ``http(s)://``
-address, or ``not recorded``), ``retrieved`` (the upstream commit read, 7 to 40 hex digits; or
-the date of the version cited, ``YYYY-MM-DD`` or ``YYYY-MM``; or ``pending`` while the raw
+address, or ``not recorded``), ``retrieved`` (the upstream commit read, 7 to 40 hex digits, or
+several joined by ``; `` where the files were read at more than one commit; or the date of the
+version cited, ``YYYY-MM-DD`` or ``YYYY-MM``; or ``pending`` while the raw
 files have not been supplied), ``licence``, ``attribution``, ``measures`` (window, coverage,
 units), ``defects`` (may be empty) and ``grade`` (A, B or C: the grades of ``data/README.md``).
 
@@ -36,7 +37,7 @@ OPTIONAL = ("defects",)
 NO_URL = "not recorded"
 PENDING = "pending"
 _ID = re.compile(r"[a-z0-9_]+")
-_RETRIEVED = re.compile(r"[0-9a-f]{7,40}|\d{4}-\d{2}(?:-\d{2})?")
+_RETRIEVED = re.compile(r"[0-9a-f]{7,40}(?:; [0-9a-f]{7,40})*|\d{4}-\d{2}(?:-\d{2})?")
 
 
 def read_manifest(path: Path) -> pd.DataFrame:
