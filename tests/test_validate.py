@@ -288,7 +288,11 @@ CASES = [
     Case(
         "empty-country-not-stealth",
         lambda f: f.set_cell(A, 3, "country", ""),
-        [Expect(A, 3, "country", "only OpenRouter's stealth author 'openrouter' is unattributed")],
+        [
+            Expect(
+                A, 3, "country", "only OpenRouter's stealth authors ('openrouter', 'stealth') are"
+            )
+        ],
         1,
         subprocess=False,
     ),

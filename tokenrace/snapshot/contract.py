@@ -41,8 +41,9 @@ AUTHORS_COLUMNS = ["author", "lab", "country", "source"]
 
 #: Reserved model slug for the long tail outside the listed models (unattributed).
 OTHER = "other"
-#: Author of OpenRouter's stealth models: no disclosed origin (unattributed).
-STEALTH_AUTHOR = "openrouter"
+#: Authors of OpenRouter's stealth models (``openrouter/*``, and from August 2026 ``stealth/*``,
+#: e.g. ``stealth/ox-alpha``): no disclosed origin (unattributed).
+STEALTH_AUTHORS = ("openrouter", "stealth")
 
 SLUG_RE = r"[a-z0-9][a-z0-9._-]*"
 MODEL_RE = rf"{SLUG_RE}/[a-z0-9][a-z0-9._-]*"
@@ -257,8 +258,9 @@ def authors_schema(frame: pd.DataFrame) -> pa.DataFrameSchema:
     if "author" in frame.columns:
         country_checks.append(
             _check(
-                lambda s: (s != "") | (frame["author"].reindex(s.index) == STEALTH_AUTHOR),
-                f"is empty: only OpenRouter's stealth author '{STEALTH_AUTHOR}' is unattributed",
+                lambda s: (s != "") | frame["author"].reindex(s.index).isin(STEALTH_AUTHORS),
+                "is empty: only OpenRouter's stealth authors "
+                f"({', '.join(repr(a) for a in STEALTH_AUTHORS)}) are unattributed",
             )
         )
     return pa.DataFrameSchema(

@@ -7,7 +7,8 @@ The rules, in order, for a permaslug:
    only the suffix decides.) Any other ``:variant`` is removed too and counts as paid.
 2. The explicit table ``aliases.csv`` (``permaslug,slug,note``) is looked up with the
    permaslug without its variant, then without its date suffix; it handles renamings
-   (``anthropic/claude-4.6-sonnet`` is ``anthropic/claude-sonnet-4.6``).
+   (``anthropic/claude-4.6-sonnet`` is ``anthropic/claude-sonnet-4.6``) and capitals, which a
+   permaslug may hold but a model slug may not (``perplexity/pplx-embed-v1-0.6B``).
 3. Otherwise the permaslug without its variant is a model of ``models.csv`` as it stands, or
    else without a trailing date suffix, ``-YYYYMMDD``, ``-YYYY-MM-DD`` or ``-MM-DD``.
 4. Otherwise it is **unmatched**: it keeps the slug of rule 3 (date suffix removed) and is
@@ -27,7 +28,9 @@ from tokenrace.sources.inputs import SourcesError, cell_error
 FREE_SUFFIX = ":free"
 ALIAS_COLUMNS = ("permaslug", "slug", "note")
 _DATE_SUFFIX = re.compile(r"-(?:\d{8}|\d{4}-\d{2}-\d{2}|\d{2}-\d{2})$")
-_SLUG = re.compile(r"[a-z0-9][a-z0-9._-]*/[a-z0-9][a-z0-9._:-]*")
+#: A permaslug as OpenRouter writes it: lower case but for the odd capital
+#: (``perplexity/pplx-embed-v1-0.6B``), which only the alias table can map to a model slug.
+_SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._:-]*")
 
 
 @dataclass(frozen=True)
