@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from test_fetch import AUTHORS, END, START, env, openrouter  # noqa: F401  (fixtures)
 
+from shipped import CONTRADICTED
 from tokenrace import load_snapshot
 from tokenrace.claims import evidence
 from tokenrace.claims import register as claims
@@ -67,8 +68,8 @@ def test_claims_that_changed_with_their_evidence_levels(contradicting) -> None:
     rows = {r["id"]: r for r in contradicting["claims"]}
     assert list(rows) == [c.id for c in claims.REGISTER]
     for claim_id, row in rows.items():
-        # every claim fails on the contradicting fixture; on data/ all but the essay's split pass
-        old = "fails" if claim_id == "essay-split" else "passes"
+        # every claim fails on the contradicting fixture; on data/ all but CONTRADICTED pass
+        old = "fails" if claim_id in CONTRADICTED else "passes"
         assert row["old_test"] == old and row["new_test"] == "fails"
         assert row["old_verdict"] == old_levels[claim_id]["level"]
         assert row["new_verdict"] == evidence.FAILS
@@ -143,8 +144,10 @@ def test_markdown_is_the_default_and_names_every_change(capsys) -> None:
         "## Prices (USD per million tokens)",
     ):
         assert heading in out
-    assert f"{n - 1} of {n} claims changed." in out  # the essay's split fails on both
-    assert "| `volume-growth` | uncertain | does not hold | fails |" in out
+    changed = n - len(CONTRADICTED)  # the claims data/ contradicts fail on both
+    assert f"{changed} of {n} claims changed." in out
+    old = evidence.load(load_snapshot(DEFAULT_DATA_DIR))["claims"]["volume-growth"]["level"]
+    assert f"| `volume-growth` | {old} | does not hold | fails |" in out
     assert "| GPT-5 (`openai/gpt-5`) | entered | – → 2 |" in out
     total = sum(last_week(CONTRADICTING)[1].values()) / 1e12
     assert f"→ {total:.2f} T" in out

@@ -12,8 +12,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from rawsources import RAW, broken_copy
 
+from rawsources import RAW, broken_copy
 from tokenrace.cli import main
 from tokenrace.snapshot.paths import DEFAULT_DATA_DIR
 from tokenrace.sources.measured.importer import import_sources

@@ -21,7 +21,7 @@ from tokenrace.sources.measured.readings import Reading, _utc, problems
 SOURCES = DEFAULT_DATA_DIR / "sources"
 MANIFEST_IDS = {
     "ranking_files", "rankings_page", "data_api", "vendor_blogs", "content_fans", "nbdpress",
-    "a16z_study", "openrouter_series_b", "business_insider", "digg_comment", "llm_carbon_index",
+    "a16z_study", "openrouter_series_b", "business_insider", "digg_comment",
     "minimaxir", "bloomberg_hellochinatech", "codesota",
 }  # fmt: skip
 

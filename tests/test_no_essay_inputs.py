@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from tokenrace.reconstruct.representative import design
 from tokenrace.snapshot.paths import DEFAULT_DATA_DIR
 from tokenrace.sources import continued
 from tokenrace.sources.inputs import read_inputs
@@ -66,19 +67,22 @@ def _without_continued(tmp_path: Path) -> Path:
 
 def test_continued_knots_follow_their_rule(tmp_path: Path) -> None:
     """Every final-week knot with the rule's reason is the rule applied to the other inputs
-    (rounded to whole billions), with the rule's range."""
+    before the Data API's weeks (rounded to whole billions), with the rule's range; and none is
+    an input where the API measures the week (measured first)."""
     knots = pd.read_csv(SOURCES / "knots.csv", dtype=str, keep_default_na=False)
-    ruled = knots[knots["reason"] == continued.REASON]
-    assert len(ruled) >= 10, "the final week's unmeasured models follow the rule"
+    ruled = knots[knots["reason"] == continued.REASON].reset_index(drop=True)
+    assert len(ruled) >= 10, "the models measured just before the API's weeks follow the rule"
     assert set(ruled["week"]) == {f"{FINAL_WEEK:%Y-%m-%d}"}
-    assert (ruled["range_reason"] == continued.RANGE_REASON).all()
-    others = read_inputs(_without_continued(tmp_path))
+    others = read_inputs(_without_continued(tmp_path), measured_first=False)
+    expected = continued.final_knots(others)
+    pd.testing.assert_frame_equal(ruled, expected.astype(str))
     for row in ruled.itertuples(index=False):
-        expected = continued.continued_level(others[others["series"] == row.series], FINAL_WEEK)
         value = float(row.billion_tokens)
-        assert value == round(expected), (row.series, value, expected)
         assert math.isclose(float(row.low), value / continued.RANGE_FACTOR, abs_tol=0.05)
         assert math.isclose(float(row.high), value * continued.RANGE_FACTOR, abs_tol=0.05)
+    models = pd.read_csv(DEFAULT_DATA_DIR / "models.csv", dtype=str)["model"]
+    used = design(SOURCES, list(models)).inputs
+    assert not used["key"].isin([f"{s}@{FINAL_WEEK:%Y-%m-%d}" for s in ruled["series"]]).any()
 
 
 def test_the_rule_continues_a_decline_and_holds_a_rise() -> None:

@@ -32,7 +32,8 @@ ANCHORS = [
     "M03,model,mistralai/mistral-small-3.2,2026-01-05,1,150,,,billion tokens,knot,A,F,Test,files",
     "M04,model,anthropic/claude-sonnet-4.6,2026-03-02,1,50,50,,billion tokens,check,A,Files,"
     "At least,files",
-    "S01,share,open_weights,2026-01-05,1,12,5,20,percent of all tokens,check,B,Study,Test,study",
+    "S01,share_max,open_weights,2026-01-05,1,12,5,20,percent of all tokens,check,B,Study,Test,"
+    "study",
 ]
 KNOTS = """series,week,billion_tokens,low,high,reason,range_reason
 all,2025-05-26,1000,800,1200,First week,Guess
@@ -156,9 +157,13 @@ def test_the_committed_sources_all_name_their_source() -> None:
 
     anchors = read_anchors(DEFAULT_DATA_DIR / "sources")
     assert has_source_ids(anchors)
-    assert set(anchors.loc[anchors["id"].str.match(r"M(0[1-9]|[12]\d|3[0-9])$"), "source_id"]) == {
-        "ranking_files"
-    }
+    imported = anchors["id"].str.match(r"(RF|RP|DA)-")
+    assert set(anchors.loc[imported, "source_id"]) == {"ranking_files", "rankings_page", "data_api"}
+    typed = anchors[~imported & (anchors["role"] != "context")]
+    assert not (typed["source_id"] == "ranking_files").any(), (
+        "no ranking-file figure the snapshot is built from or checked against is typed by hand: "
+        "the importer derives them all"
+    )
 
 
 def test_the_validation_is_cached(made_up, tmp_path, monkeypatch) -> None:

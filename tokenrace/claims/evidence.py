@@ -254,6 +254,7 @@ def _level(entry: dict, scens, kind: str) -> tuple[str, str]:
         return UNTESTABLE, base["measured"]
     share = entry["share"].get("base")
     draws = f"in {share:.0%} of the draws" if share is not None else ""
+    holds = f"It holds {draws}" if draws else "It holds on the committed data"
     if not base["holds"]:
         return FAILS, "It fails on the committed data" + (f"; it holds {draws}." if draws else ".")
     failing = [
@@ -276,17 +277,17 @@ def _level(entry: dict, scens, kind: str) -> tuple[str, str]:
     pct = entry["sourced_influence_pct"]
     if assumed:
         return ASSUMED, (
-            f"It holds {draws} and under every analysis choice, but these assumptions flip it at "
+            f"{holds} and under every analysis choice, but these assumptions flip it at "
             f"an end of their range: {', '.join(assumed)}."
         )
     if pct is not None and pct < 50:
         names = ", ".join(d["key"] for d in entry["influence"][:3])
         return ASSUMED, (
-            f"It holds {draws} and under every analysis choice, but our assumptions move it more "
+            f"{holds} and under every analysis choice, but our assumptions move it more "
             f"than sourced facts do ({100 - pct:.0f} % of its sensitivity; most: {names})."
         )
     return SOURCED, (
-        f"It holds {draws} and under every analysis choice; no assumption flips it, and sourced "
+        f"{holds} and under every analysis choice; no assumption flips it, and sourced "
         f"facts carry {pct:.0f} % of its sensitivity."
     )
 

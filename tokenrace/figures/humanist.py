@@ -63,6 +63,8 @@ def cost_vs_usage(snap: Snapshot) -> None:
     else:
         ax.set_xscale("log")
         ax.set_yscale("log")
+        # Room inside the frame for the names of the points at its edges.
+        ax.margins(x=0.08, y=0.16)
         style.money_log_axis(ax.yaxis)
         style.token_log_axis(ax.xaxis)
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), fontsize=11.5, ncols=2)

@@ -22,7 +22,7 @@ from matplotlib.transforms import Bbox
 from tokenrace.figures import charts
 
 #: Distances from the point to the label's near edge, in points, tried nearest first.
-RINGS = (8.0, 16.0, 28.0, 42.0, 60.0, 80.0)
+RINGS = (8.0, 16.0, 28.0, 42.0, 60.0, 80.0, 105.0, 135.0)
 #: Directions tried on each ring, in degrees (0 is to the right), most readable first.
 ANGLES = (0, 180, 30, 150, -30, -150, 60, 120, -60, -120, 90, -90)
 #: Clear space kept around markers and between labels, in points.

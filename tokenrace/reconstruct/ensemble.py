@@ -39,14 +39,19 @@ def margin_of_error(draws: int, share: float = 0.5) -> float:
 
 
 def draw_values(inputs: pd.DataFrame, n: int, rng: np.random.Generator) -> np.ndarray:
-    """``(n, P)`` input values, each uniform in its range (log-uniform for token levels)."""
+    """``(n, P)`` input values, each uniform in its range (log-uniform for token levels and
+    counts above zero)."""
     low, high = inputs["low"].to_numpy(float), inputs["high"].to_numpy(float)
-    log = (inputs["unit"] == TOKENS_UNIT).to_numpy()
+    # Token levels are drawn log-uniformly; a free count whose range starts at zero (a measured
+    # "no free row": at most the smallest listed row) has no logarithm there: uniformly.
+    log = (inputs["unit"] == TOKENS_UNIT).to_numpy() & (low > 0)
     u = rng.random((n, len(inputs)))
     linear = low + u * (high - low)
     with np.errstate(divide="ignore", invalid="ignore"):
         logged = np.exp(np.log(low) + u * (np.log(high) - np.log(low)))
-    return np.where(log[None, :], logged, linear)
+    # A measured zero (a free count of 0) has no range to draw in, on any scale.
+    fixed = (low == high)[None, :]
+    return np.where(fixed, low[None, :], np.where(log[None, :], logged, linear))
 
 
 def ends(inputs: pd.DataFrame) -> np.ndarray:

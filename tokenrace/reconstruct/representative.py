@@ -29,11 +29,22 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from tokenrace.reconstruct import bounds
 from tokenrace.reconstruct.series import Design
 from tokenrace.snapshot import contract as c
 from tokenrace.snapshot.layout import PROVENANCE_FILE, SOURCES_DIR
 from tokenrace.snapshot.paths import DEFAULT_DATA_DIR
-from tokenrace.sources.inputs import SourcesError, read_anchors, read_inputs, read_knots
+from tokenrace.sources.inputs import (
+    FREE_SUFFIX,
+    TO_DATE,
+    TOTAL,
+    WEEK_DAYS,
+    SourcesError,
+    first_measured,
+    read_anchors,
+    read_inputs,
+    read_knots,
+)
 
 FIRST_WEEK = pd.Timestamp("2025-05-26")
 LAST_WEEK = pd.Timestamp("2026-05-25")
@@ -64,7 +75,43 @@ def design(sources: Path, models: list[str], weeks: pd.DatetimeIndex | None = No
     Raises :class:`ReconstructionError` when the sources are inconsistent.
     """
     try:
-        return Design(read_inputs(sources), models, snapshot_weeks() if weeks is None else weeks)
+        inputs, anchors = read_inputs(sources, measured_first=False), read_anchors(sources)
+    except SourcesError as err:
+        raise ReconstructionError(str(err)) from None
+    return plan(inputs, anchors, models, snapshot_weeks() if weeks is None else weeks)
+
+
+def plan(
+    inputs: pd.DataFrame, anchors: pd.DataFrame, models: list[str], weeks: pd.DatetimeIndex
+) -> Design:
+    """The design of ``inputs`` (all of them, as :func:`tokenrace.sources.inputs.read_inputs`
+    reads them without ``measured_first``) over ``weeks``, bounded by ``anchors``
+    (:mod:`tokenrace.reconstruct.bounds`):
+
+    - the inputs of other weeks are left out (a snapshot is any run of weeks);
+    - measured first: an assumed knot is left out where a sourced input gives its series and
+      week (:func:`tokenrace.sources.inputs.first_measured`), and an assumed model knot in a
+      closed week (the tail is measured there: the model has no listed tokens);
+    - the listed models are those of ``models`` with a token point in the weeks: a model
+      nothing measures there has no listed tokens (it is part of the long tail).
+
+    Raises :class:`ReconstructionError` when the inputs left are inconsistent.
+    """
+    try:
+        base = inputs["series"].str.removesuffix(FREE_SUFFIX)
+        unknown = sorted(set(base) - set(models) - {TOTAL})
+        if unknown:
+            raise ReconstructionError(f"points for models with no row in models.csv: {unknown}")
+        inputs = first_measured(inputs[inputs["week"].isin(weeks)])
+        closed = set(weeks[bounds.closed_weeks(anchors, weeks)])
+        shut = (inputs["kind"] == "assumed") & (inputs["series"] != TOTAL)
+        inputs = inputs[~(shut & inputs["week"].isin(closed))]
+        free = inputs["series"].str.endswith(FREE_SUFFIX)
+        listed = sorted(set(inputs.loc[~free, "series"]) - {TOTAL})
+        base = inputs["series"].str.removesuffix(FREE_SUFFIX)
+        inputs = inputs[base.isin([TOTAL, *listed])].reset_index(drop=True)
+        limits = bounds.from_anchors(anchors, listed, weeks)
+        return Design(inputs, listed, weeks, limits.caps, limits.closed, limits.cap_ids)
     except (SourcesError, ValueError) as err:
         raise ReconstructionError(str(err)) from None
 
@@ -157,20 +204,30 @@ def write_snapshot(
     return written
 
 
+#: Shares of all tokens whose snapshot value is a floor: the snapshot gives a group only its
+#: listed models, while ``other`` and the stealth models (unattributed) may hold more of it. Their
+#: checks pass by :func:`country_within`.
+FLOOR_KINDS = ("country_share", "author_share", "share")
+
+
 def check_anchors(weekly: pd.DataFrame, anchors: pd.DataFrame, attrs: pd.DataFrame) -> pd.DataFrame:
     """Measure every knot and check anchor on a weekly table.
 
     ``attrs`` holds each model's ``country``, ``open_weights`` and origin ``group``, indexed by
     slug (:func:`tokenrace.analysis.recut.model_attributes`). Returns one row per anchor with
-    ``measured``, ``expected`` (text) and ``ok``.
+    ``measured``, ``expected`` (text) and ``ok``, for the anchors of the table's weeks
+    (:func:`in_weeks`).
     """
     view = WeeklyView.of(weekly)
     rows = []
-    for anchor in anchors[anchors["role"] != "context"].itertuples(index=False):
+    for anchor in in_weeks(anchors, view.wide.index).itertuples(index=False):
         measured = measure(anchor, view, attrs)
-        if anchor.kind == "country_share":
+        if anchor.kind in FLOOR_KINDS:
             weeks = pd.date_range(anchor.week, periods=int(anchor.weeks), freq="7D")
-            spare = [unattributed_share(view, attrs, w) for w in weeks]
+            if len(measured) == len(weeks):
+                spare = [unattributed_share(view, attrs, w) for w in weeks]
+            else:  # one share over the weeks
+                spare = [unattributed_share(view, attrs, *weeks)]
             ok = all(
                 country_within(m, u, anchor.low, anchor.high)
                 for m, u in zip(measured, spare, strict=True)
@@ -190,6 +247,16 @@ def check_anchors(weekly: pd.DataFrame, anchors: pd.DataFrame, attrs: pd.DataFra
             }
         )
     return pd.DataFrame(rows)
+
+
+def in_weeks(anchors: pd.DataFrame, weeks) -> pd.DataFrame:
+    """The knot and check anchors that speak of a week among ``weeks``: a measured source may
+    run past a snapshot's window (the Data API archives run to August 2026), and a snapshot may
+    be any run of weeks. Context anchors are recorded, never measured."""
+    first = anchors["week"]
+    last = first + pd.to_timedelta(7 * (anchors["weeks"] - 1), unit="D")
+    overlaps = (last >= min(weeks)) & (first <= max(weeks)) if len(weeks) else False
+    return anchors[(anchors["role"] != "context") & overlaps]
 
 
 @dataclass(frozen=True)
@@ -226,12 +293,21 @@ def measure(anchor, view: WeeklyView, attrs: pd.DataFrame) -> list[float]:
     - ``author_share``: the author's listed models (``other`` is unattributed);
     - ``top_share`` (``topN_models``): the week's N most-used listed models (``other`` is never
       a model);
-    - ``author_share_max`` (``unlisted:a+b+…``): everything not carried by the listed models of
-      the named authors, ``other`` included;
+    - ``author_share_max`` (``unlisted:a+b+…``): the listed models of the authors not named
+      (``other`` is unattributed: it may be the named authors');
     - ``country_share`` (a country code): the listed models whose author is of that country;
-      the check treats it as a lower bound (:func:`country_within`);
+      the check treats it, like ``author_share`` and ``share``, as a floor
+      (:func:`country_within`, :data:`FLOOR_KINDS`);
     - ``total_to_date`` (billion tokens): the week's total × ``days`` / 7, an even spread over
       the week; ``days`` (the window in days) is a column of the importer's output.
+
+    The kinds of the Data API (:mod:`tokenrace.sources.measured.data_api`) and the listings:
+
+    - ``other`` (billion tokens): the long tail, ``other``;
+    - ``model_to_date``, ``free_to_date``, ``other_to_date``: as ``model``, ``free`` and
+      ``other``, × ``days`` / 7;
+    - ``unlisted_max`` (``unlisted:a+b+…``, billion tokens): the most any listed model not named
+      carries that week (0 when there is none), × ``days`` / 7 where the anchor has ``days``.
     """
     wide, total, free = view.wide, view.total, view.free
     weeks = pd.date_range(anchor.week, periods=int(anchor.weeks), freq="7D")
@@ -246,6 +322,16 @@ def _measure(anchor, wide, total, attrs, week, weeks, free) -> float:
     unit = BILLION
     if week not in wide.index:
         return math.nan
+    if anchor.kind in _WEEK_SCALED:
+        whole = anchor._replace(kind=anchor.kind.removesuffix(TO_DATE))
+        return _measure(whole, wide, total, attrs, week, weeks, free) * _share_of_week(anchor)
+    if anchor.kind == "other":
+        return wide.at[week, c.OTHER] / unit if c.OTHER in wide else 0.0
+    if anchor.kind == "unlisted_max":
+        named = bounds.listed_by(anchor)
+        rest = [m for m in wide.columns if m != c.OTHER and m not in named]
+        most = float(wide.loc[week, rest].max()) if rest else 0.0
+        return most / unit * _share_of_week(anchor)
     if anchor.kind == "total":
         return total[week] / unit
     if anchor.kind == "model":
@@ -271,6 +357,16 @@ def _measure(anchor, wide, total, attrs, week, weeks, free) -> float:
     if anchor.kind in READING_KINDS:
         return _measure_reading(anchor, wide, total, attrs, week)
     raise ReconstructionError(f"anchor {anchor.id}: unknown kind {anchor.kind!r}")
+
+
+#: Week-to-date kinds measured as their whole-week kind × ``days`` / 7.
+_WEEK_SCALED = tuple(k + TO_DATE for k in ("model", "free", "other"))
+
+
+def _share_of_week(anchor) -> float:
+    """``days`` / 7 for an anchor with a window in days, else 1."""
+    days = float(getattr(anchor, "days", math.nan))
+    return 1.0 if math.isnan(days) else days / WEEK_DAYS
 
 
 #: The kinds of the rankings-page readings, measured by :func:`_measure_reading`.
@@ -300,7 +396,7 @@ def _measure_reading(anchor, wide: pd.DataFrame, total: pd.Series, attrs, week) 
         return 100 * float(listed[authors == anchor.subject].sum()) / whole
     if anchor.kind == "author_share_max":
         named = named_authors(anchor)
-        return 100 - 100 * float(listed[authors.isin(named)].sum()) / whole
+        return 100 * float(listed[~authors.isin(named)].sum()) / whole
     country = attrs["country"].reindex(listed.index).fillna("")
     return 100 * float(listed[country == anchor.subject].sum()) / whole
 
@@ -317,15 +413,15 @@ def named_authors(anchor) -> list[str]:
     return names.split("+")
 
 
-def unattributed_share(view: WeeklyView, attrs: pd.DataFrame, week) -> float:
-    """The percent of all tokens of ``week`` no country can be given in the weekly table:
-    ``other`` plus the listed models without a country (stealth models). NaN for a week the
-    table does not have."""
-    if week not in view.wide.index:
+def unattributed_share(view: WeeklyView, attrs: pd.DataFrame, *weeks) -> float:
+    """The percent of all tokens of the ``weeks`` (one or more, together) no country can be
+    given in the weekly table: ``other`` plus the listed models without a country (stealth
+    models). NaN when the table lacks one of the weeks."""
+    if any(w not in view.wide.index for w in weeks):
         return math.nan
-    row = view.wide.loc[week]
-    country = attrs["country"].reindex(row.index).fillna("")
-    return 100 * float(row[country == ""].sum()) / float(view.total[week])
+    rows = view.wide.loc[list(weeks)].sum()
+    country = attrs["country"].reindex(rows.index).fillna("")
+    return 100 * float(rows[country == ""].sum()) / float(view.total[list(weeks)].sum())
 
 
 def country_within(listed: float, unattributed: float, low: float, high: float) -> bool:

@@ -10,6 +10,11 @@ evidence ensemble):
   An assumed point is a share; a sourced point is a count of free tokens, turned into a share of
   the model's tokens that week (capped at 100 %). Outside a model's first and last free point the
   free count is unknown.
+- **Bounds from the measurements** (:mod:`tokenrace.reconstruct.bounds`), applied after the
+  interpolation to every cell that is not a model's own point: a **cap** (tokens) where a
+  measurement that lists the week's top models does not list the model (it had at most the
+  smallest listed row), and **zero** in a **closed** week, whose long tail is measured (the Data
+  API): there the listed models are the measured ones, and any other model's tokens are in it.
 - The long tail ``other`` is the platform total minus the listed models.
 - **Quantized.** Every token count (the total, each model, each free count) is rounded to whole
   millions of tokens (:data:`TOKEN_QUANTUM`) before anything is computed from it. The
@@ -82,11 +87,21 @@ class Design:
     (:func:`tokenrace.sources.inputs.read_inputs`).
 
     ``models`` are the listed models' slugs (each must have token points); ``weeks`` the
-    Monday-start weeks of the snapshot. Raises ValueError for a point outside the weeks, a model
-    without points, or points of an unknown model.
+    Monday-start weeks of the snapshot. ``caps`` (``(M, K)`` tokens in ``models`` order, inf
+    where nothing bounds a cell) and ``closed`` (``(K,)``) are the measurements' bounds (none by
+    default). Raises ValueError for a point outside the weeks, a model without points, or points
+    of an unknown model.
     """
 
-    def __init__(self, inputs: pd.DataFrame, models: list[str], weeks: pd.DatetimeIndex):
+    def __init__(
+        self,
+        inputs: pd.DataFrame,
+        models: list[str],
+        weeks: pd.DatetimeIndex,
+        caps: np.ndarray | None = None,
+        closed: np.ndarray | None = None,
+        cap_ids: np.ndarray | None = None,
+    ):
         self.inputs = inputs.reset_index(drop=True)
         self.weeks = pd.DatetimeIndex(weeks)
         self.models = sorted(models)
@@ -120,6 +135,15 @@ class Design:
         )
         self.free_week = self.position[self.free_rows]
         self.free_listed = np.array([self.models.index(m) for m in self.free_models], dtype=int)
+        shape = (len(self.models), len(self.weeks))
+        self.caps = np.full(shape, np.inf) if caps is None else np.asarray(caps, dtype=float)
+        self.closed = np.zeros(shape[1], bool) if closed is None else np.asarray(closed, bool)
+        self.cap_ids = np.full(shape, "", dtype=object) if cap_ids is None else cap_ids
+        self.own = np.zeros(shape, dtype=bool)
+        for r in self.token_rows:
+            series = self.inputs.at[r, "series"]
+            if series != TOTAL:
+                self.own[self.models.index(series), self.position[r]] = True
 
     def _matrix(
         self, names: list[str], mask: pd.Series
@@ -144,7 +168,12 @@ class Design:
 
     def rebuild(self, values: np.ndarray) -> Series:
         """The weekly series for each row of ``values`` (``(D, P)``, in the inputs' units), every
-        token count quantized (:func:`quantized`)."""
+        token count quantized (:func:`quantized`). The token points themselves are first rounded
+        to whole millions, so that a model's own point (a range's end, a draw) comes out of the
+        interpolation a few last bits from a whole million, never near a half."""
+        values = np.array(np.atleast_2d(values), dtype=float)
+        tokens = (self.inputs["unit"] == TOKENS_UNIT).to_numpy()
+        values[:, tokens] = quantize(values[:, tokens] * BILLION) / BILLION
         return quantized(self.interpolate(values))
 
     def interpolate(self, values: np.ndarray) -> Series:
@@ -154,6 +183,7 @@ class Design:
         logs = np.log(values[:, self.token_rows] * BILLION)
         tokens = np.exp(logs @ self.token_matrix).reshape(n_draws, len(self.token_series), n_weeks)
         tokens = np.where(self.token_inside[None], tokens, 0.0)
+        tokens[:, 1:, :] = self.bounded(tokens[:, 1:, :])
         free = np.full((n_draws, len(self.models), n_weeks), np.nan)
         if len(self.free_models):
             points = values[:, self.free_rows]
@@ -171,16 +201,28 @@ class Design:
         free = np.where(self.token_inside[None, 1:, :], free, 0.0)
         return Series(self.weeks, self.models, tokens[:, 1:, :], tokens[:, 0, :], free)
 
+    def bounded(self, listed: np.ndarray) -> np.ndarray:
+        """The listed models' tokens ``(D, M, K)`` with the measurements' bounds applied to every
+        cell that is not a model's own point: at most its cap, and zero in a closed week."""
+        capped = np.where(self.own[None], listed, np.minimum(listed, self.caps[None]))
+        return np.where(self.closed[None, None, :] & ~self.own[None], 0.0, capped)
+
     def provenance(self) -> pd.DataFrame:
         """The class of every (week, series) value: sourced, interpolated or assumed.
 
         Columns: ``week``, ``series``, ``class``, ``point`` (the anchor id or knot name of a
         sourced or assumed value), ``grade``, ``before`` and ``after`` (for an interpolated value,
         the points it lies between, written ``id (class)``) and ``note`` (an assumed knot's
-        reason). Token series (``all`` and models) and free shares (``slug:free``).
+        reason; for an interpolated value held at a measurement's cap, that cap). Token series
+        (``all`` and models) and free shares (``slug:free``), for every value the weekly table
+        lists: a model's week at zero tokens (before its first point, after its last, in a
+        closed week) has no row.
         """
         rows = []
         inputs = self.inputs
+        central = self.rebuild(self.central)
+        self._listed = central.listed[0]
+        self._capped = (~self.own) & np.isfinite(self.caps) & (self._listed >= self.caps - 0.5)
         for names, matrix_rows, inside in (
             (self.token_series, self.token_rows, self.token_inside),
             ([m + FREE_SUFFIX for m in self.free_models], self.free_rows, self.free_inside),
@@ -189,8 +231,18 @@ class Design:
                 points = [r for r in matrix_rows if inputs.at[r, "series"] == name]
                 points.sort(key=lambda r: self.position[r])
                 at = {self.position[r]: r for r in points}
+                model = name.removesuffix(FREE_SUFFIX)
+                m = self.models.index(model) if model != TOTAL else -1
                 for k in np.flatnonzero(inside[s]):
-                    rows.append(self._provenance_row(name, k, at, points))
+                    if m >= 0 and self._listed[m, k] <= 0:
+                        continue
+                    row = self._provenance_row(name, k, at, points)
+                    if m >= 0 and row[2] == "interpolated" and self._capped[m, k]:
+                        row[7] = (
+                            f"held at the cap of {self.cap_ids[m, k]}: the week's measurement "
+                            "does not list this model"
+                        )
+                    rows.append(row)
         columns = ["week", "series", "class", "point", "grade", "before", "after", "note"]
         table = pd.DataFrame(rows, columns=columns)
         return table.sort_values(["week", "series"], kind="stable").reset_index(drop=True)
@@ -211,9 +263,21 @@ class Design:
         return f"{point['key']} ({point['kind']})"
 
 
+#: Decimals a free share (a fraction of a model's tokens) is rounded to before it is applied to
+#: the model's quantized tokens: far coarser than a CPU's last bits, far finer than a token.
+SHARE_DECIMALS = 9
+
+
 def quantized(series: Series) -> Series:
-    """``series`` with every token count rounded to whole millions (:func:`quantize`); a free
-    count never exceeds its model's quantized tokens."""
+    """``series`` with every token count rounded to whole millions (:func:`quantize`). A free
+    count is its share of the model's tokens, rounded to :data:`SHARE_DECIMALS` decimals, times
+    the model's quantized tokens, then quantized: a simple share (a half) of an odd number of
+    millions lands on a half million, and the share's last bits (which depend on the CPU) must
+    not decide which way it rounds. A free count never exceeds its model's quantized tokens."""
     listed = quantize(series.listed)
-    free = np.minimum(quantize(series.free), listed)  # NaN (unknown) stays NaN
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.round(
+            np.where(series.listed > 0, series.free / series.listed, 0.0), SHARE_DECIMALS
+        )
+    free = np.minimum(quantize(share * listed), listed)  # NaN (unknown) stays NaN
     return Series(series.weeks, series.models, listed, quantize(series.total), free)

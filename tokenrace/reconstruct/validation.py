@@ -50,7 +50,6 @@ import pandas as pd
 from tokenrace.analysis import recut
 from tokenrace.reconstruct import ensemble as en
 from tokenrace.reconstruct import representative as rc
-from tokenrace.reconstruct.series import Design
 from tokenrace.snapshot import contract as c
 from tokenrace.snapshot.cache import cache_file, cached
 from tokenrace.snapshot.layout import SOURCES_DIR
@@ -64,9 +63,22 @@ from tokenrace.sources.inputs import (
 )
 
 #: Anchor kinds measured in billion tokens a week; their error is |ln(snapshot / value)|.
-TOKEN_KINDS = ("total", "model", "free", "author", "top10_tokens", "total_to_date")
+TOKEN_KINDS = (
+    "total",
+    "model",
+    "free",
+    "other",
+    "author",
+    "top10_tokens",
+    "total_to_date",
+    "model_to_date",
+    "free_to_date",
+    "other_to_date",
+)
 #: Anchor kinds measured in percent; their error is |snapshot - value| in percentage points.
-SHARE_KINDS = ("share", "share_max", "top_share", "author_share")
+#: (``share`` and ``author_share`` are shares of all tokens whose snapshot value is a floor, the
+#: long tail being unattributed: like ``country_share``, their distance to a value says nothing.)
+SHARE_KINDS = ("share_max", "top_share")
 #: The two scales of error: ``tokens`` (|log ratio|) and ``shares`` (percentage points).
 SCALES = ("tokens", "shares")
 #: The name of the pooled row (every source's values together).
@@ -96,6 +108,8 @@ def scale_of(anchor) -> str | None:
         return None
     if math.isnan(anchor.value) or math.isnan(anchor.low) != math.isnan(anchor.high):
         return None
+    if scale == "tokens" and anchor.value <= 0:
+        return None  # a measured zero (no free row): no ratio to take
     return scale
 
 
@@ -154,21 +168,23 @@ def without_source(
 
 
 def rebuild(
-    inputs: pd.DataFrame, models: list[str], weeks: pd.DatetimeIndex
+    inputs: pd.DataFrame,
+    models: list[str],
+    weeks: pd.DatetimeIndex,
+    anchors: pd.DataFrame | None = None,
+    listed: Iterable[str] | None = None,
 ) -> tuple[rc.WeeklyView, list[str], int]:
     """The weekly table rebuilt from ``inputs`` at their central values, as the anchors are
-    measured on it; the listed models left without any token point (no tokens: ``lost``); and
-    how many weeks had their listed models scaled down to leave the long tail its minimum."""
+    measured on it, bounded by ``anchors`` (caps and closed weeks, as the snapshot's own:
+    :func:`tokenrace.reconstruct.representative.plan`); the listed models left without any token
+    point (no tokens: ``lost``; among ``listed``, the snapshot's listed models, by default all of
+    ``models``); and how many weeks had their listed models scaled down to leave the long tail
+    its minimum."""
     free = inputs["series"].str.endswith(FREE_SUFFIX)
-    pointed = set(inputs.loc[~free, "series"])
-    kept = [m for m in models if m in pointed]
-    lost = sorted(set(models) - set(kept))
-    base = inputs["series"].str.removesuffix(FREE_SUFFIX)
-    inputs = inputs[~(free & base.isin(lost))].reset_index(drop=True)
-    try:
-        plan = Design(inputs, kept, weeks)
-    except ValueError as err:
-        raise rc.ReconstructionError(str(err)) from None
+    pointed = set(inputs.loc[~free & inputs["week"].isin(weeks), "series"])
+    lost = sorted(set(models if listed is None else listed) - pointed)
+    none = inputs.iloc[0:0].assign(subject="", role="", kind="")
+    plan = rc.plan(inputs, none if anchors is None else anchors, models, weeks)
     series, scaled = en.with_room_for_other(plan.rebuild(plan.central))
     wide = pd.DataFrame(series.listed[0].T, index=plan.weeks, columns=plan.models)
     wide[c.OTHER] = series.other[0]
@@ -196,10 +212,11 @@ def compute(snap: Snapshot) -> dict:
     anchors = read_anchors(folder)
     if not has_source_ids(anchors):
         return _nothing("reconstructed", NO_IDS)
-    inputs = read_inputs(folder)
+    inputs = read_inputs(folder, measured_first=False)
     attrs = recut.model_attributes(snap)
     models = list(snap.models["model"])
-    used = anchors[anchors["role"].isin(["knot", "check"])]
+    listed = sorted(set(snap.weekly["model"]) - {c.OTHER})
+    used = rc.in_weeks(anchors, snap.weeks)  # knots and checks of the snapshot's weeks
     scales = {a.id: scale_of(a) for a in used.itertuples(index=False)}
     scored = used[used["id"].map(scales).notna()]
     fit = errors(rc.WeeklyView.of(snap.weekly), scored, attrs)
@@ -215,7 +232,8 @@ def compute(snap: Snapshot) -> dict:
         rebuilt = bool(dropped)
         if rebuilt:
             try:
-                view, lost, scaled = rebuild(kept, models, snap.weeks)
+                others = anchors[anchors[SOURCE_ID] != source]
+                view, lost, scaled = rebuild(kept, models, snap.weeks, others, listed)
             except rc.ReconstructionError as err:  # e.g. the total left without any point
                 loso |= dict.fromkeys(mine["id"], math.inf)
                 left_out[source] = {"inputs": dropped, "cannot_rebuild": str(err)}

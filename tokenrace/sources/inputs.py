@@ -1,9 +1,13 @@
 """The reconstruction's inputs: sourced anchors and assumed knots, each with a plausible range.
 
-A representative snapshot is rebuilt from three files in its ``sources/`` folder:
+A representative snapshot is rebuilt from the files of its ``sources/`` folder:
 
-- ``anchors.csv``: sourced facts with a grade (A, B, C). Anchors with role ``knot`` are inputs;
-  ``check`` anchors are tests of the result; ``context`` anchors are recorded, not used.
+- ``anchors.csv`` (typed from press figures) and ``measured.csv`` (imported from the raw
+  measurement files by ``python -m tokenrace sources import``, when present): sourced facts with
+  a grade (A, B, C), read as one table (:func:`read_anchors`). Anchors with role ``knot`` are
+  inputs; ``check`` anchors are tests of the result; ``context`` anchors are recorded, not used.
+  A week-to-date knot (kind ``total_to_date``, ``model_to_date``, ``free_to_date``, with its
+  window in ``days``) is scaled to the week, × 7 / ``days`` (an even spread over the week).
 - ``knots.csv``: assumed weekly levels (billion tokens) where no source speaks, each with its
   ``reason``, a plausible ``low``/``high`` and the ``range_reason`` for that range.
 - ``free_knots.csv``: assumed shares of a model's weekly tokens served on free variants
@@ -11,15 +15,22 @@ A representative snapshot is rebuilt from three files in its ``sources/`` folder
 
 Every input has a range. An anchor's range is its own ``low``/``high`` where it gives both, and
 otherwise the default of its grade (:data:`GRADE_HALF_WIDTH`), argued for in ``data/README.md``.
+
+**Measured first.** Where a sourced anchor gives a series' point in a week, an assumed knot for
+the same series and week is not an input (the knot stays in its file as the fallback for a
+reconstruction without that source, such as leaving it out on the Data page).
 Units: ``billion tokens`` per Monday-start UTC week, or ``percent`` of a model's weekly tokens.
 """
 
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 from pathlib import Path
 
 import pandas as pd
+
+from tokenrace.snapshot.layout import MEASURED_FILE
 
 #: Relative half-width of an anchor's range by grade, when the anchor gives no range of its own:
 #: A (a data file read directly) ±5 %, B (reputable secondary reporting) ±15 %, C (a single or
@@ -28,6 +39,9 @@ GRADE_HALF_WIDTH: dict[str, float] = {"A": 0.05, "B": 0.15, "C": 0.30}
 
 #: Anchor kinds that are points of a weekly series (the platform total, a model, a free count).
 SERIES_KINDS = ("total", "model", "free")
+#: The suffix of a week-to-date kind (``model_to_date``): a count over ``days`` of the week.
+TO_DATE = "_to_date"
+WEEK_DAYS = 7
 TOTAL = "all"
 FREE_SUFFIX = ":free"
 TOKENS_UNIT = "billion tokens"
@@ -41,13 +55,24 @@ class SourcesError(ValueError):
 
 
 def read_anchors(sources: Path) -> pd.DataFrame:
-    """``anchors.csv`` with ``week`` as Timestamp and ``value``/``low``/``high`` as floats.
+    """``anchors.csv`` and, where present, ``measured.csv`` as one table, with ``week`` as
+    Timestamp and ``value``/``low``/``high``/``days`` as floats (``days`` NaN where empty or
+    absent). An id given in both files raises :class:`SourcesError`.
 
     ``source_id`` (the source an anchor comes from, e.g. ``ranking_files``) is optional: a folder
     written before it existed reads with every id empty (:func:`has_source_ids` is then False).
     Where the column is present, every cell must be filled.
     """
-    return read_anchor_file(sources / "anchors.csv", "anchors.csv")
+    frames = [read_anchor_file(sources / "anchors.csv", "anchors.csv")]
+    if (sources / MEASURED_FILE).is_file():
+        frames.append(read_anchor_file(sources / MEASURED_FILE, MEASURED_FILE))
+    anchors = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    twice = anchors["id"][anchors["id"].duplicated()]
+    if not twice.empty:
+        raise SourcesError(
+            f"anchors.csv and {MEASURED_FILE}: the id {twice.iloc[0]} is given twice"
+        )
+    return anchors
 
 
 def read_anchor_file(path: Path, name: str | None = None) -> pd.DataFrame:
@@ -64,7 +89,9 @@ def read_anchor_file(path: Path, name: str | None = None) -> pd.DataFrame:
     for column in ("id", "kind", "subject", "role"):
         if column not in anchors.columns:
             raise SourcesError(f"{name}: column '{column}' is missing from the header")
-    _typed(anchors, name, ("value", "low", "high"), optional=True)
+    if "days" not in anchors.columns:
+        anchors["days"] = ""
+    _typed(anchors, name, ("value", "low", "high", "days"), optional=True)
     _typed(anchors, name, ("weeks",))
     anchors["weeks"] = anchors["weeks"].astype(int)
     if SOURCE_ID in anchors:
@@ -147,36 +174,44 @@ def knot_key(series: str, week: pd.Timestamp) -> str:
     return f"{series}@{week:%Y-%m-%d}"
 
 
-def read_inputs(sources: Path) -> pd.DataFrame:
+def read_inputs(sources: Path, measured_first: bool = True) -> pd.DataFrame:
     """Every input of the reconstruction, one row each, with its central value and range.
 
     Columns: ``key`` (anchor id, or knot name from :func:`knot_key`), ``series`` (``all``, a model
     slug, or ``slug:free`` for a model's free tokens), ``week``, ``central``, ``low``, ``high``,
     ``unit`` (:data:`TOKENS_UNIT` or :data:`PERCENT_UNIT`), ``kind`` (``sourced`` or ``assumed``),
     ``grade`` (A, B or C for sourced inputs), ``note`` (source or reason) and ``range_note``.
+    With ``measured_first`` (the default), an assumed knot whose series and week a sourced
+    input gives is left out (:func:`first_measured`); without it, every input is returned (a
+    reconstruction that leaves a source out gets the knot back).
     Raises :class:`SourcesError` for a duplicate point or a central value outside its range.
     """
     anchors = read_anchors(sources)
-    used = anchors[(anchors["role"] == "knot") & anchors["kind"].isin(SERIES_KINDS)]
+    base = anchors["kind"].str.removesuffix(TO_DATE)
+    used = anchors[(anchors["role"] == "knot") & base.isin(SERIES_KINDS)]
     rows = []
     for a in used.itertuples(index=False):
         low, high = anchor_range(a.grade, a.value, a.low, a.high)
         own = not (math.isnan(a.low) or math.isnan(a.high))
+        scaled = _to_week(a)
         rows.append(
             {
                 "key": a.id,
-                "series": _anchor_series(a.kind, a.subject),
+                "series": _anchor_series(a.kind.removesuffix(TO_DATE), a.subject),
                 "week": a.week,
-                "central": float(a.value),
-                "low": low,
-                "high": high,
+                "central": _scaled(a.value, a.days) if scaled else float(a.value),
+                "low": _scaled(low, a.days) if scaled else low,
+                "high": _scaled(high, a.days) if scaled else high,
                 "unit": TOKENS_UNIT,
                 "kind": "sourced",
                 "grade": a.grade,
-                "note": a.source,
-                "range_note": "the anchor's own range"
-                if own
-                else f"grade {a.grade} default (±{GRADE_HALF_WIDTH[a.grade]:.0%})",
+                "note": a.source + scaled,
+                "range_note": (
+                    "the anchor's own range"
+                    if own
+                    else f"grade {a.grade} default (±{GRADE_HALF_WIDTH[a.grade]:.0%})"
+                )
+                + scaled,
             }
         )
     for k in read_knots(sources).itertuples(index=False):
@@ -184,8 +219,44 @@ def read_inputs(sources: Path) -> pd.DataFrame:
     for k in read_knots(sources, "free_knots.csv").itertuples(index=False):
         rows.append(_knot_row(k.model + FREE_SUFFIX, k.week, k.free_pct, k, PERCENT_UNIT))
     inputs = pd.DataFrame(rows)
-    _check(inputs)
+    filtered = first_measured(inputs)
+    _check(filtered)
+    inputs = filtered if measured_first else inputs
     return inputs.sort_values(["series", "week"], kind="stable").reset_index(drop=True)
+
+
+def first_measured(inputs: pd.DataFrame) -> pd.DataFrame:
+    """The inputs without every assumed knot whose series and week a sourced input gives."""
+    sourced = inputs[inputs["kind"] == "sourced"]
+    given = set(zip(sourced["series"], sourced["week"], strict=True))
+    covered = [
+        k == "assumed" and (s, w) in given
+        for k, s, w in zip(inputs["kind"], inputs["series"], inputs["week"], strict=True)
+    ]
+    return inputs[~pd.Series(covered, index=inputs.index, dtype=bool)]
+
+
+def _scaled(value: float, days: float) -> float:
+    """A week-to-date value (billion tokens) scaled to its week, × 7 / ``days``, rounded to whole
+    millions of tokens in exact arithmetic (half to even), so no float decides its last digit:
+    both numbers are read from decimal text, which their shortest float repr gives back. The
+    same rounding for a value and its bounds keeps a value that equals a bound equal to it."""
+    exact = Fraction(repr(value)) * WEEK_DAYS / Fraction(repr(days))
+    return float(Fraction(round(exact * 1000), 1000))
+
+
+def _to_week(anchor) -> str:
+    """The words that say a week-to-date anchor is scaled to its week (× 7 / ``days``); empty
+    for a whole-week anchor (raises :class:`SourcesError` for a to-date anchor without days)."""
+    if not anchor.kind.endswith(TO_DATE):
+        return ""
+    days = float(anchor.days)
+    if math.isnan(days) or not 0 < days <= WEEK_DAYS:
+        raise SourcesError(
+            f"anchor {anchor.id}: a week-to-date knot needs its window in days (column 'days', "
+            f"more than 0 and at most 7), not {anchor.days!r}"
+        )
+    return f" (week to date, {days:g} days, scaled to the week × 7/{days:g})"
 
 
 def _anchor_series(kind: str, subject: str) -> str:
@@ -213,15 +284,26 @@ def _knot_row(series: str, week: pd.Timestamp, value: float, k, unit: str) -> di
 def _check(inputs: pd.DataFrame) -> None:
     clash = inputs[inputs.duplicated(["series", "week"], keep=False)]
     if not clash.empty:
-        pairs = ", ".join(sorted(set(clash["key"])))
-        raise SourcesError(f"two inputs for the same series and week: {pairs}")
+        raise SourcesError(f"two inputs for the same series and week: {_some(clash['key'])}")
     outside = inputs[(inputs["central"] < inputs["low"]) | (inputs["central"] > inputs["high"])]
     if not outside.empty:
-        raise SourcesError(f"central value outside its range: {', '.join(outside['key'])}")
+        raise SourcesError(f"central value outside its range: {_some(outside['key'])}")
     tokens = inputs["unit"] == TOKENS_UNIT
-    if (inputs.loc[tokens, "low"] <= 0).any():
-        bad = ", ".join(inputs.loc[tokens & (inputs["low"] <= 0), "key"])
+    counts = tokens & inputs["series"].str.endswith(FREE_SUFFIX)
+    levels = tokens & ~counts
+    if (inputs.loc[levels, "low"] <= 0).any():
+        bad = _some(inputs.loc[levels & (inputs["low"] <= 0), "key"])
         raise SourcesError(f"every token level and its range must be positive: {bad}")
+    if (inputs.loc[counts, "low"] < 0).any():
+        bad = _some(inputs.loc[counts & (inputs["low"] < 0), "key"])
+        raise SourcesError(f"a free count and its range must not be negative: {bad}")
     share = inputs.loc[~tokens, ["low", "high"]]
     if ((share < 0) | (share > 100)).any().any():
         raise SourcesError("every free share and its range must lie between 0 and 100 %")
+
+
+def _some(keys: pd.Series, shown: int = 5) -> str:
+    """Up to ``shown`` keys, sorted, and how many more."""
+    names = sorted(set(keys))
+    more = f" and {len(names) - shown} more" if len(names) > shown else ""
+    return ", ".join(names[:shown]) + more

@@ -23,7 +23,9 @@ the week that are present:
   some day of the week its sum is a **lower bound**: the value is the measured sum (never
   spread), ``low`` is that sum, and ``high`` adds, for every day it is missing, that day's
   smallest listed row (the most it can have had); the note says so.
-- ``free`` (``…-free``): the tokens of its ``:free`` permaslugs, the same way.
+- ``free`` (``…-free``): the tokens of its ``:free`` permaslugs, the same way; 0 for a model
+  none of whose listed rows is ``:free`` (as a fetch counts a listed model's free tokens), its
+  high bound the sum of each day's smallest listed row (a free variant outside the top 50).
 - ``total`` (``DA-<week>-total``): the platform's total, the sum of every row; role ``knot``.
 - ``other`` (``DA-<week>-other``): the ``other`` rows, the measured long tail; role ``knot``:
   in such a week the listed models are the API's, and every other model is part of the tail.
@@ -258,9 +260,27 @@ def _one_week(
         if not matched:
             unmatched += [(r, f"{FOLDER} week {week.isoformat()}") for r in permaslugs]
         key = f"DA-{week.isoformat()}-{slug.replace('/', '-')}"
+        free = [r for r in permaslugs if r.free]
+        if matched and not free:
+            anchors.append(
+                common
+                | {
+                    "id": key + "-free",
+                    "kind": "free" + suffix,
+                    "subject": slug,
+                    "value": billions(Fraction(0)),
+                    "low": billions(Fraction(0)),
+                    "high": billions(Fraction(sum(d.smallest for d in held)), "up"),
+                    "role": "knot",
+                    "note": f"{window} No :free permaslug of this model among the listed rows "
+                    "(the top 50 each day): none of its listed tokens were free, as a fetch "
+                    "counts them; a free variant outside the top 50 had at most each day's "
+                    "smallest listed row (the high bound).",
+                }
+            )
         for kind, group, tail in (
             ("model", permaslugs, ""),
-            ("free", [r for r in permaslugs if r.free], " The :free permaslugs only."),
+            ("free", free, " The :free permaslugs only."),
         ):
             if not group:
                 continue

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tokenrace.sources.inputs import SourcesError
-from tokenrace.sources.measured import data_api, ranking_files, readings, upstream
+from tokenrace.sources.measured import coverage, data_api, ranking_files, readings, upstream
 from tokenrace.sources.measured.aliases import (
     Resolved,
     read_aliases,
@@ -107,12 +107,19 @@ def import_sources(
         rows, missed = ranking_files.file_anchors(f, aliases, grade)
         anchors += rows
         unmatched += [(r, f.shown) for r in missed]
+    file_models = {f.week.isoformat(): ranking_files.model_tokens(f, aliases) for f in files}
 
     kept, refused_readings = readings.keep(readings.read_folder(raw, log))
     refused += refused_readings
     grade = grade_of(manifest, readings.SOURCE_ID)
     for r in kept:
-        anchors += readings.reading_anchors(r, grade, countries)
+        whole = file_models.get(r.week)
+        anchors += readings.reading_anchors(r, grade, countries, measured_whole=whole is not None)
+        rows, missed = coverage.listed_anchors(
+            r, aliases, grade, readings.common_columns(r, grade), whole
+        )
+        anchors += rows
+        unmatched += [(m, r.shown) for m in missed]
 
     days = data_api.read_days(raw, log)
     if days:

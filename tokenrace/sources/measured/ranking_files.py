@@ -12,8 +12,14 @@ listed rows, never the platform total) are not used.
   kept (then the later), the other is refused with reason ``duplicate_week``.
 - **Models.** Rows are resolved by :mod:`.aliases`; rows of the same model (paid and ``:free``,
   or two permaslugs of one model) are summed into one ``model`` anchor, role ``knot``; the
-  ``:free`` rows are also summed into a ``free`` anchor. An unmatched permaslug keeps its own
+  ``:free`` rows are also summed into a ``free`` anchor; a model without a ``:free`` row gets
+  a ``free`` anchor of 0, its range up to the file's smallest row (a free variant outside the
+  listed rows had at most that). An unmatched permaslug keeps its own
   slug, with role ``context``, and is listed in the unmatched table.
+- **Unlisted models.** The file lists the week's top rows, so a model it does not list had at
+  most its smallest row: an ``unlisted_max`` anchor (``RF-<week>-unlisted``, role ``check``,
+  subject ``unlisted:`` and the listed models joined by ``+``) says so, and the reconstruction
+  caps every other model's interpolated level there.
 - **Grade.** The manifest's grade of ``ranking_files``, except files dated in February to
   November 2025: upstream commit 058790c deleted them (their revenue had been fabricated from an
   80/20 prompt/completion split; their token counts came from the rankings chart), so they are
@@ -39,6 +45,8 @@ FOLDER = "ranking-files"
 DELETED_UPSTREAM = (date(2025, 2, 1), date(2025, 11, 30))
 DELETED_GRADE = "B"
 TOKENS_UNIT = "billion tokens"
+#: The subject of ``unlisted_max``: ``unlisted:`` then the models the file lists, joined by ``+``.
+UNLISTED = "unlisted"
 UNMATCHED_NOTE = (
     "Unmatched permaslug: not a model of models.csv, kept under its own slug as context."
 )
@@ -136,6 +144,7 @@ def keep_one_per_week(files: list[WeeklyFile]) -> tuple[list[WeeklyFile], list[d
 def file_anchors(f: WeeklyFile, aliases: Aliases, grade: str) -> tuple[list[dict], list[Resolved]]:
     """The anchors of one kept file: a ``model`` anchor per model (paid plus free rows) and a
     ``free`` anchor per model with ``:free`` rows; and the unmatched rows, resolved."""
+    smallest = min(row.tokens for row in f.rows)
     by_slug: dict[str, list[tuple[Resolved, int]]] = {}
     for row in f.rows:
         resolved = aliases.resolve(row.permaslug)
@@ -172,6 +181,20 @@ def file_anchors(f: WeeklyFile, aliases: Aliases, grade: str) -> tuple[list[dict
             }
         )
         free = [(r, t) for r, t in rows if r.free]
+        if not free and matched:
+            anchors.append(
+                common
+                | {
+                    "id": f"{key}-free",
+                    "kind": "free",
+                    "value": billions(Fraction(0)),
+                    "low": billions(Fraction(0)),
+                    "high": billions(Fraction(smallest), "up"),
+                    "source": _source(f, [r.permaslug for r, _ in rows]),
+                    "note": f"{note_here} No :free row of this model among the file's rows: a "
+                    "free variant, if any, had at most the file's smallest row.",
+                }
+            )
         if free:
             anchors.append(
                 common
@@ -183,7 +206,35 @@ def file_anchors(f: WeeklyFile, aliases: Aliases, grade: str) -> tuple[list[dict
                     "note": f"{note_here} The :free rows only.",
                 }
             )
+    anchors.append(
+        {
+            "id": f"RF-{f.week.isoformat()}-unlisted",
+            "kind": "unlisted_max",
+            "subject": UNLISTED + ":" + "+".join(sorted(by_slug)),
+            "week": f.week.isoformat(),
+            "weeks": "1",
+            "value": billions(Fraction(smallest)),
+            "low": "",
+            "high": billions(Fraction(smallest), "up"),
+            "unit": TOKENS_UNIT,
+            "role": "check",
+            "grade": DELETED_GRADE if deleted else grade,
+            "source": _source(f, [r.permaslug for r in f.rows if r.tokens == smallest]),
+            "note": f"{note} The file lists the week's top {len(f.rows)} rows; a model it does "
+            "not list (the subject names those it does) had at most its smallest row.",
+            "source_id": SOURCE_ID,
+        }
+    )
     return anchors, unmatched
+
+
+def model_tokens(f: WeeklyFile, aliases: Aliases) -> dict[str, int]:
+    """Each model's tokens in one file (its rows, paid and ``:free``, summed by model slug)."""
+    tokens: dict[str, int] = {}
+    for row in f.rows:
+        slug = aliases.resolve(row.permaslug).slug
+        tokens[slug] = tokens.get(slug, 0) + row.tokens
+    return tokens
 
 
 def _window_note(f: WeeklyFile, deleted: bool) -> str:

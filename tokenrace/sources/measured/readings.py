@@ -57,6 +57,12 @@ TOKENS_UNIT = "billion tokens"
 #: less in the archive), and differ by 10 % to 97 % where they do not.
 SAME_WINDOW_TOLERANCE = Fraction(1, 100)
 
+#: Why a reading's author share is context in a week a ranking file measures whole.
+AUTHOR_WINDOW = (
+    " A weekly ranking file measures this week whole: its 7 days and this window differ, and "
+    "an author's share moves with the window by more than the page's rounding (context)."
+)
+
 #: Refusal reasons, each with what it means.
 REASONS = {
     "no_fetched_at": "meta.fetched_at is missing: the window is unknown",
@@ -227,7 +233,16 @@ def keep(readings: list[Reading]) -> tuple[list[Reading], list[dict[str, str]]]:
     return kept, refused
 
 
-def reading_anchors(r: Reading, grade: str, countries: dict[str, str]) -> list[dict[str, str]]:
+def common_columns(r: Reading, grade: str) -> dict[str, str]:
+    """The columns every anchor of a kept reading shares: week, source, grade, ``days``."""
+    common = {"week": r.week, "weeks": "1", "role": "check", "grade": grade}
+    common |= {"source": f"{SOURCE_ID}: {r.upstream}", "source_id": SOURCE_ID}
+    return common | {"days": fixed(Fraction(r.seconds, DAY_SECONDS), DAYS_PLACES)}
+
+
+def reading_anchors(
+    r: Reading, grade: str, countries: dict[str, str], measured_whole: bool = False
+) -> list[dict[str, str]]:
     """The check anchors of one kept reading: the implied platform total to date
     (``total_to_date``, billion tokens in the window), the listed models' coverage
     (``top_share``), each listed author's share (``author_share``), the share of everything not
@@ -235,21 +250,28 @@ def reading_anchors(r: Reading, grade: str, countries: dict[str, str]) -> list[d
     and each country's bounds (``country_share``, :func:`country_bounds`). Every anchor's ``days``
     is the window's length in days (:data:`DAYS_PLACES` decimals). ``countries`` maps each author
     to its country (``authors.csv``); an author of the reading missing there raises
-    :class:`~tokenrace.sources.inputs.SourcesError`."""
+    :class:`~tokenrace.sources.inputs.SourcesError`. The total to date is ``context``: the
+    snapshot's total comes from the coverage instead (:mod:`.coverage`). In a week a ranking
+    file measures whole (``measured_whole``), each author's share is ``context`` too: the file's
+    7 days and the page's window differ, and one author's share moves with the window by more
+    than the page's rounding (the country bounds, far wider, stay checks)."""
     models, market = list(r.models), list(r.market)
     total = iv.implied_total(models)
     assert total is not None and total.high is not None  # refused otherwise
     note = _window_note(r)
     key = f"RP-{r.week}"
-    common = {"week": r.week, "weeks": "1", "role": "check", "grade": grade}
-    common |= {"source": f"{SOURCE_ID}: {r.upstream}", "source_id": SOURCE_ID}
-    common |= {"days": fixed(Fraction(r.seconds, DAY_SECONDS), DAYS_PLACES)}
+    common = common_columns(r, grade)
     coverage = iv.share_sum(models)
+    whole = (
+        " The snapshot's total comes from the coverage instead (RP-<week>-total-from-coverage),"
+        " which keeps the listed models at the share the page showed: this is context."
+    )
     anchors = [
         _anchor(common, f"{key}-total", "total_to_date", "all", total, TOKENS_UNIT)
         | {
             "note": f"{note} Intersection of the {len(models)} listed models' implied totals "
-            f"(low bound from {total.low_by}, high bound from {total.high_by}).",
+            f"(low bound from {total.low_by}, high bound from {total.high_by}).{whole}",
+            "role": "context",
         },
         _anchor(
             common,
@@ -273,7 +295,8 @@ def reading_anchors(r: Reading, grade: str, countries: dict[str, str]) -> list[d
                 iv.share_of(a),
                 PERCENT_UNIT,
             )
-            | {"note": note}
+            | {"note": note + (AUTHOR_WINDOW if measured_whole else "")}
+            | ({"role": "context"} if measured_whole else {})
         )
     rest = iv.rest(market)
     named = sorted({a.name for a in market})
