@@ -246,17 +246,28 @@ def _load(root: Path, schemas: bool = True) -> tuple[dict[str, Any], list[Proble
 
 
 def _contract_problems(authors, models, weekly, provenance=None) -> list[Problem]:
+    """Every table against its own schema, then the checks across tables.
+
+    A check across tables reads the columns the schemas promise, so it runs only on tables that
+    met their own schema: a table that failed (a column missing, a file read as one column
+    because it is not comma-separated) is reported where it fails and read no further.
+    """
     from tokenrace.snapshot import contract as c
 
+    checks = [
+        (c.AUTHORS_FILE, authors, lambda: c.authors_schema(authors)),
+        (c.MODELS_FILE, models, lambda: c.models_schema(models, authors)),
+        (c.WEEKLY_FILE, weekly, lambda: c.weekly_schema(weekly, models)),
+        (c.PROVENANCE_FILE, provenance, lambda: c.provenance_schema(provenance, models)),
+    ]
     problems: list[Problem] = []
-    if authors is not None:
-        problems += _schema_problems(c.AUTHORS_FILE, authors, c.authors_schema(authors))
-    if models is not None:
-        problems += _schema_problems(c.MODELS_FILE, models, c.models_schema(models, authors))
-    if weekly is not None:
-        problems += _schema_problems(c.WEEKLY_FILE, weekly, c.weekly_schema(weekly, models))
-        if weekly.empty:
-            problems.append(
+    valid: dict[str, pd.DataFrame] = {}
+    for name, frame, schema in checks:
+        if frame is None:
+            continue
+        found = _schema_problems(name, frame, schema())
+        if name == c.WEEKLY_FILE and frame.empty:
+            found.append(
                 Problem(
                     c.WEEKLY_FILE,
                     None,
@@ -265,12 +276,11 @@ def _contract_problems(authors, models, weekly, provenance=None) -> list[Problem
                     "'What each part of the book needs')",
                 )
             )
-    if provenance is not None:
-        schema = c.provenance_schema(provenance, models)
-        found = _schema_problems(c.PROVENANCE_FILE, provenance, schema)
         problems += found
-        if weekly is not None and not found:
-            problems += _provenance_coverage(provenance, weekly)
+        if not found:
+            valid[name] = frame
+    if c.WEEKLY_FILE in valid and c.PROVENANCE_FILE in valid:
+        problems += _provenance_coverage(valid[c.PROVENANCE_FILE], valid[c.WEEKLY_FILE])
     return problems
 
 
