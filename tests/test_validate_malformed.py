@@ -9,6 +9,7 @@ where there is one: rows are line numbers in the file, the header being line 1),
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,6 +17,8 @@ from dataclasses import dataclass
 import pytest
 from conftest import SnapshotFolder
 from test_validate import Expect, assert_reported
+
+from tokenrace.snapshot.paths import DEFAULT_DATA_DIR
 
 W, M, A, D, P = (
     "weekly_tokens.csv",
@@ -26,7 +29,6 @@ W, M, A, D, P = (
 )
 #: The contract's CSV files of a reconstructed snapshot.
 CSV_FILES = (W, M, A, P)
-FIRST_COLUMN = {W: "week", M: "model", A: "author", P: "week"}
 
 
 @dataclass(frozen=True)
@@ -38,23 +40,206 @@ class Breakage:
     expected: Expect
 
 
+# -- edits ----------------------------------------------------------------------------------------
+
+
 def _separated(f: SnapshotFolder, name: str, separator: str) -> None:
     """Rewrite a CSV file with ``separator`` between its fields instead of commas."""
     rows = f.rows(name)
     f.write_text(name, "".join(separator.join(row) + "\n" for row in rows))
 
 
-CASES: list[Breakage] = [
-    *(
-        Breakage(
-            f"{label}-{name}",
-            lambda f, name=name, sep=sep: _separated(f, name, sep),
-            Expect(name, 1, FIRST_COLUMN[name], "is missing from the header"),
-        )
-        for name in (W,)
-        for label, sep in (("semicolons", ";"), ("tabs", "\t"))
+def _insert(f: SnapshotFolder, name: str, line: int, data: bytes) -> None:
+    """Insert ``data`` at the start of line ``line`` (the first being 1) of a file."""
+    lines = (f / name).read_bytes().splitlines(keepends=True)
+    lines[line - 1] = data + lines[line - 1]
+    (f / name).write_bytes(b"".join(lines))
+
+
+def _bytes(f: SnapshotFolder, name: str, edit: Callable[[bytes], bytes]) -> None:
+    (f / name).write_bytes(edit((f / name).read_bytes()))
+
+
+def _folder_instead(f: SnapshotFolder, name: str) -> None:
+    """Replace a file by an empty folder of the same name."""
+    (f / name).unlink()
+    (f / name).mkdir()
+
+
+def _header_only(f: SnapshotFolder, name: str) -> None:
+    f.write_rows(name, f.rows(name)[:1])
+
+
+def _rename_column(f: SnapshotFolder, name: str, old: str, new: str) -> None:
+    header, *body = f.rows(name)
+    f.write_rows(name, [[new if c == old else c for c in header], *body])
+
+
+def _descriptor(f: SnapshotFolder, edit: Callable[[dict], object]) -> None:
+    """Rewrite datapackage.json as the JSON of ``edit(descriptor)``."""
+    f.write_text(D, json.dumps(edit(json.loads(f.text(D))), indent=2) + "\n")
+
+
+def _without(meta: dict, key: str) -> dict:
+    return {k: v for k, v in meta.items() if k != key}
+
+
+def _line_of(name: str, text: str) -> int:
+    """The line number (the first being 1) of the first line of data/NAME holding ``text``."""
+    lines = (DEFAULT_DATA_DIR / name).read_text(encoding="utf-8").splitlines()
+    return next(n for n, line in enumerate(lines, start=1) if text in line)
+
+
+# -- the table ------------------------------------------------------------------------------------
+
+#: A column of each CSV file, dropped or renamed by the cases.
+SOME_COLUMN = {W: "tokens", M: "open_weights", A: "country", P: "class"}
+#: What validate says when a CSV file holds its header only.
+HEADER_ONLY = {
+    W: Expect(W, None, None, "no rows: a snapshot needs at least one week"),
+    M: Expect(W, 2, "model", "has no row in models.csv"),
+    A: Expect(M, 2, "author", "has no row in authors.csv"),
+    P: Expect(P, None, "series", "has no row for all in the week of"),
+}
+
+
+def _each_csv() -> list[Breakage]:
+    """The breakages every CSV file of the snapshot gets."""
+    cases = []
+    for name in CSV_FILES:
+        column = SOME_COLUMN[name]
+        cases += [
+            *(
+                Breakage(
+                    f"{label}-{name}",
+                    lambda f, name=name, sep=sep: _separated(f, name, sep),
+                    Expect(name, 1, None, f"comma-separated, and this header is {label}-separated"),
+                )
+                for label, sep in (("semicolon", ";"), ("tab", "\t"))
+            ),
+            Breakage(
+                f"missing-column-{name}",
+                lambda f, name=name, column=column: f.drop_column(name, column),
+                Expect(name, 1, column, "is missing from the header"),
+            ),
+            Breakage(
+                f"renamed-column-{name}",
+                lambda f, name=name, column=column: _rename_column(f, name, column, "x"),
+                Expect(name, 1, "x", "is not a column of the contract"),
+            ),
+            Breakage(
+                f"empty-{name}",
+                lambda f, name=name: f.write_text(name, ""),
+                Expect(name, 1, None, "is empty: expected a header row"),
+            ),
+            Breakage(
+                f"header-only-{name}",
+                lambda f, name=name: _header_only(f, name),
+                HEADER_ONLY[name],
+            ),
+            Breakage(
+                f"blank-line-{name}",
+                lambda f, name=name: _insert(f, name, 3, b"\n"),
+                Expect(name, 3, None, "has 0 fields"),
+            ),
+            Breakage(
+                f"latin-1-{name}",
+                lambda f, name=name: _insert(f, name, 3, b"caf\xe9,"),
+                Expect(name, 3, None, "is not UTF-8 text (byte 0xe9"),
+            ),
+            Breakage(
+                f"utf-16-{name}",
+                lambda f, name=name: (f / name).write_bytes(f.text(name).encode("utf-16")),
+                Expect(name, 1, None, "is not UTF-8 text (byte 0xff"),
+            ),
+            Breakage(
+                f"bom-{name}",
+                lambda f, name=name: _bytes(f, name, lambda b: b"\xef\xbb\xbf" + b),
+                Expect(name, 1, None, "starts with a byte-order mark (BOM)"),
+            ),
+            Breakage(
+                f"nul-{name}",
+                lambda f, name=name: _insert(f, name, 4, b"\0"),
+                Expect(name, 4, None, "holds a NUL character"),
+            ),
+            Breakage(
+                f"folder-{name}",
+                lambda f, name=name: _folder_instead(f, name),
+                Expect(name, None, None, "is a folder, not a file"),
+            ),
+        ]
+        if name != P:
+            cases.append(
+                Breakage(
+                    f"missing-{name}",
+                    lambda f, name=name: (f / name).unlink(),
+                    Expect(name, None, None, "file not found in"),
+                )
+            )
+    return cases
+
+
+DESCRIPTOR_CASES = [
+    Breakage(
+        "not-json-" + D,
+        lambda f: f.write_text(D, "{not json\n"),
+        Expect(D, 1, None, "is not valid JSON"),
+    ),
+    Breakage(
+        "empty-" + D,
+        lambda f: f.write_text(D, ""),
+        Expect(D, 1, None, "is empty: expected a JSON object"),
+    ),
+    Breakage(
+        "bom-" + D,
+        lambda f: _bytes(f, D, lambda b: b"\xef\xbb\xbf" + b),
+        Expect(D, 1, None, "starts with a byte-order mark (BOM)"),
+    ),
+    Breakage(
+        "latin-1-" + D,
+        lambda f: _bytes(f, D, lambda b: b.replace(b'"title": "', b'"title": "\xe9', 1)),
+        Expect(D, _line_of(D, '"title"'), None, "is not UTF-8 text (byte 0xe9"),
+    ),
+    Breakage(
+        "missing-" + D, lambda f: (f / D).unlink(), Expect(D, None, None, "file not found in")
+    ),
+    Breakage("folder-" + D, lambda f: _folder_instead(f, D), Expect(D, None, None, "is a folder")),
+    Breakage(
+        "no-as-of-" + D,
+        lambda f: _descriptor(f, lambda meta: _without(meta, "as_of")),
+        Expect(D, None, "as_of", "is missing or empty"),
+    ),
+    Breakage(
+        "as-of-not-a-date-" + D,
+        lambda f: _descriptor(f, lambda meta: {**meta, "as_of": "soon"}),
+        Expect(D, None, "as_of", "'soon' is not an ISO date"),
+    ),
+    Breakage(
+        "list-" + D,
+        lambda f: _descriptor(f, lambda meta: [meta]),
+        Expect(D, None, None, "must hold a JSON object"),
+    ),
+    Breakage(
+        "resource-path-a-list-" + D,
+        lambda f: _descriptor(
+            f,
+            lambda meta: {**meta, "resources": [{"path": [r["path"]]} for r in meta["resources"]]},
+        ),
+        Expect(D, None, "resources", f"has no resource for {W}"),
+    ),
+    Breakage(
+        "nested-too-deep-" + D,
+        lambda f: f.write_text(D, "[" * 100_000 + "]" * 100_000),
+        Expect(D, None, None, "is not readable JSON: it nests too deeply"),
+    ),
+    Breakage(
+        "number-too-long-" + D,
+        lambda f: f.write_text(D, '{"as_of": ' + "9" * 5000 + "}"),
+        Expect(D, None, None, "is not readable JSON"),
     ),
 ]
+
+CASES: list[Breakage] = [*_each_csv(), *DESCRIPTOR_CASES]
 
 
 @dataclass
@@ -101,4 +286,13 @@ def test_malformed_snapshot_is_refused_with_its_file_named(case: Breakage, runs)
 def test_the_cases_break_every_file() -> None:
     """Every file of a reconstructed snapshot is broken by some case."""
     broken = {case.expected.file for case in CASES}
-    assert {W} <= broken
+    assert {*CSV_FILES, D} <= broken
+
+
+def test_a_file_where_the_folder_should_be_is_refused(tmp_path, cli) -> None:
+    path = tmp_path / "data"
+    path.write_text("not a folder\n", encoding="utf-8")
+    done = cli("validate", str(path))
+    assert "Traceback" not in done.stdout + done.stderr
+    assert done.returncode == 1 and done.stdout == ""
+    assert f"  - {path}: is a file, not a snapshot folder" in done.stderr

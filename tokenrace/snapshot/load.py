@@ -5,7 +5,9 @@ Nothing here writes to the snapshot: a bad file is reported, never repaired.
 
 from __future__ import annotations
 
+import codecs
 import csv
+import io
 import json
 import os
 from dataclasses import dataclass, field
@@ -120,20 +122,71 @@ def _read_records(handle) -> list[tuple[int, list[str]]]:
         records.append((start, row))
 
 
-def _read_csv(root: Path, name: str) -> tuple[pd.DataFrame | None, list[Problem]]:
+#: Separators a CSV file is sometimes saved with instead of the contract's comma.
+_OTHER_SEPARATORS = {";": "semicolon", "\t": "tab", "|": "pipe"}
+
+
+def _read_text(root: Path, name: str) -> tuple[str | None, list[Problem]]:
+    """The text of the file ``name`` of the folder: UTF-8 without a byte-order mark, no NUL.
+
+    Anything else is a problem at the line where it shows (the header being line 1), never
+    repaired: a BOM is not stripped, a byte is not guessed in another encoding.
+    """
     path = root / name
+    if path.is_dir():
+        return None, [Problem(name, None, None, "is a folder, not a file")]
     if not path.is_file():
         return None, [Problem(name, None, None, f"file not found in {root}")]
     try:
-        with path.open(newline="", encoding="utf-8") as handle:
-            records = _read_records(handle)
+        data = path.read_bytes()
+    except OSError as err:
+        return None, [Problem(name, None, None, f"cannot be read ({err.strerror})")]
+    if data.startswith(codecs.BOM_UTF8):
+        return None, [
+            Problem(
+                name, 1, None, "starts with a byte-order mark (BOM): save it as UTF-8 without one"
+            )
+        ]
+    try:
+        text = data.decode("utf-8")
     except UnicodeDecodeError as err:
-        return None, [Problem(name, None, None, f"is not UTF-8 text ({err.reason})")]
+        line = data.count(b"\n", 0, err.start) + 1
+        byte = data[err.start : err.start + 1].hex()
+        return None, [Problem(name, line, None, f"is not UTF-8 text (byte 0x{byte}: {err.reason})")]
+    if "\0" in text:
+        line = text.count("\n", 0, text.index("\0")) + 1
+        return None, [Problem(name, line, None, "holds a NUL character: it is not a text file")]
+    return text, []
+
+
+def _read_csv(root: Path, name: str) -> tuple[pd.DataFrame | None, list[Problem]]:
+    """The CSV file ``name`` of the folder as text cells, indexed by line number (header = 1).
+
+    None, with the problems, when the file cannot be read as the contract's CSV: missing, not
+    UTF-8 text, not comma-separated, a repeated column, or a row whose fields do not match the
+    header.
+    """
+    text, problems = _read_text(root, name)
+    if text is None:
+        return None, problems
+    try:
+        records = _read_records(io.StringIO(text, newline=""))
     except _UnreadableCsv as err:
         return None, [Problem(name, err.line, None, f"is not readable CSV: {err}")]
     if not records:
         return None, [Problem(name, 1, None, "is empty: expected a header row")]
     (_, header), body = records[0], records[1:]
+    separator = next((s for s in _OTHER_SEPARATORS if len(header) == 1 and s in header[0]), None)
+    if separator is not None:
+        return None, [
+            Problem(
+                name,
+                1,
+                None,
+                f"has the one column {header[0]!r}: the contract's CSV files are comma-separated, "
+                f"and this header is {_OTHER_SEPARATORS[separator]}-separated",
+            )
+        ]
     repeated = sorted({column for column in header if header.count(column) > 1})
     if repeated:
         return None, [
@@ -181,15 +234,20 @@ def _describe_failures(name: str, cases: pd.DataFrame, frame: pd.DataFrame) -> l
 
 def _descriptor_problems(root: Path) -> tuple[dict[str, Any] | None, list[Problem]]:
     name = c.DESCRIPTOR_FILE
-    path = root / name
-    if not path.is_file():
-        return None, [Problem(name, None, None, f"file not found in {root}")]
+    text, problems = _read_text(root, name)
+    if text is None:
+        return None, problems
+    if not text.strip():
+        return None, [Problem(name, 1, None, "is empty: expected a JSON object")]
     try:
-        meta = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        return None, [
-            Problem(name, getattr(err, "lineno", None), None, f"is not valid JSON: {err}")
-        ]
+        meta = json.loads(text)
+    except json.JSONDecodeError as err:
+        return None, [Problem(name, err.lineno, None, f"is not valid JSON: {err}")]
+    except RecursionError:
+        return None, [Problem(name, None, None, "is not readable JSON: it nests too deeply")]
+    except ValueError as err:  # valid JSON Python will not read, such as a 5000-digit number
+        reason = str(err).split(";")[0]  # not Python's advice on raising its limit
+        return None, [Problem(name, None, None, f"is not readable JSON: {reason}")]
     if not isinstance(meta, dict):
         return None, [Problem(name, None, None, "must hold a JSON object")]
     problems = []
@@ -206,7 +264,8 @@ def _descriptor_problems(root: Path) -> tuple[dict[str, Any] | None, list[Proble
     for key in ("licenses", "sources"):
         if meta.get(key) and not isinstance(meta[key], list):
             problems.append(Problem(name, None, key, "must be a list"))
-    described = {r.get("path") for r in resources if isinstance(r, dict)}
+    paths = [r.get("path") for r in resources if isinstance(r, dict)]
+    described = {path for path in paths if isinstance(path, str)}
     for csv_name in (c.WEEKLY_FILE, c.MODELS_FILE, c.AUTHORS_FILE):
         if csv_name not in described:
             problems.append(Problem(name, None, "resources", f"has no resource for {csv_name}"))
@@ -221,7 +280,8 @@ def check_snapshot(folder: str | os.PathLike[str] | None = None) -> list[Problem
 def _load(root: Path, schemas: bool = True) -> tuple[dict[str, Any], list[Problem]]:
     """Read the four files; with ``schemas``, check them against the contract's schemas."""
     if not root.is_dir():
-        return {}, [Problem(str(root), None, None, "snapshot folder not found")]
+        found = "is a file, not a snapshot folder" if root.exists() else "snapshot folder not found"
+        return {}, [Problem(str(root), None, None, found)]
     authors, problems = _read_csv(root, c.AUTHORS_FILE)
     models, more = _read_csv(root, c.MODELS_FILE)
     problems += more
