@@ -9,6 +9,7 @@ where there is one: rows are line numbers in the file, the header being line 1),
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 from collections.abc import Callable
@@ -18,6 +19,7 @@ import pytest
 from conftest import SnapshotFolder
 from test_validate import Expect, assert_reported
 
+from tokenrace import load_snapshot
 from tokenrace.snapshot.paths import DEFAULT_DATA_DIR
 
 W, M, A, D, P = (
@@ -239,7 +241,52 @@ DESCRIPTOR_CASES = [
     ),
 ]
 
-CASES: list[Breakage] = [*_each_csv(), *DESCRIPTOR_CASES]
+
+def _first_line_with_free_tokens() -> int:
+    with (DEFAULT_DATA_DIR / W).open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    return next(n for n, row in enumerate(rows, start=2) if row["free_tokens"])
+
+
+FREE_LINE = _first_line_with_free_tokens()
+FULL_WIDTH = str.maketrans("0123456789", "".join(chr(0xFF10 + d) for d in range(10)))
+
+#: Cells that look like numbers and dates but are not the contract's: digits of another script
+#: (Python reads full-width digits as numbers), and numbers too long for int64 or a float.
+CELL_CASES = [
+    Breakage(
+        "full-width-tokens",
+        lambda f: f.set_cell(W, 2, "tokens", f.cell(W, 2, "tokens").translate(FULL_WIDTH)),
+        Expect(W, 2, "tokens", "is not a non-negative whole number of tokens"),
+    ),
+    Breakage(
+        "full-width-week",
+        lambda f: f.set_cell(W, 2, "week", f.cell(W, 2, "week").translate(FULL_WIDTH)),
+        Expect(W, 2, "week", "is not an ISO date"),
+    ),
+    Breakage(
+        "full-width-price",
+        lambda f: f.set_cell(M, 2, "input_usd_per_mtok", "0.5".translate(FULL_WIDTH)),
+        Expect(M, 2, "input_usd_per_mtok", "is not a number (USD per million tokens)"),
+    ),
+    Breakage(
+        "tokens-of-5000-digits",
+        lambda f: f.set_cell(W, 2, "tokens", "9" * 5000),
+        Expect(W, 2, "tokens", "is not a non-negative whole number of tokens (at most 2^63 - 1)"),
+    ),
+    Breakage(
+        "free-tokens-of-5000-digits",
+        lambda f: f.set_cell(W, FREE_LINE, "free_tokens", "9" * 5000),
+        Expect(W, FREE_LINE, "free_tokens", "is not a non-negative whole number of free tokens"),
+    ),
+    Breakage(
+        "price-past-a-float",
+        lambda f: f.set_cell(M, 2, "input_usd_per_mtok", "1" * 400),
+        Expect(M, 2, "input_usd_per_mtok", "is not a number (USD per million tokens)"),
+    ),
+]
+
+CASES: list[Breakage] = [*_each_csv(), *DESCRIPTOR_CASES, *CELL_CASES]
 
 
 @dataclass
@@ -296,3 +343,11 @@ def test_a_file_where_the_folder_should_be_is_refused(tmp_path, cli) -> None:
     assert "Traceback" not in done.stdout + done.stderr
     assert done.returncode == 1 and done.stdout == ""
     assert f"  - {path}: is a file, not a snapshot folder" in done.stderr
+
+
+def test_a_price_past_int64_that_the_contract_accepts_also_loads(data_copy) -> None:
+    """What validate accepts, the loader reads: a price of more digits than pandas' own parser
+    takes as a number (past 2^64) is a finite float, so the check and the loader agree on it."""
+    data_copy.set_cell(M, 2, "input_usd_per_mtok", "1" * 30)
+    snap = load_snapshot(data_copy.path)
+    assert snap.models.loc[0, "input_usd_per_mtok"] == float("1" * 30)

@@ -10,6 +10,9 @@ prices are USD per million tokens.
 
 from __future__ import annotations
 
+import math
+import re
+
 import pandas as pd
 import pandera.pandas as pa
 
@@ -46,7 +49,7 @@ STEALTH_AUTHOR = "openrouter"
 
 SLUG_RE = r"[a-z0-9][a-z0-9._-]*"
 MODEL_RE = rf"{SLUG_RE}/[a-z0-9][a-z0-9._-]*"
-DECIMAL_RE = r"-?\d+(\.\d+)?"
+DECIMAL_RE = r"-?[0-9]+(\.[0-9]+)?"
 
 
 def _is_iso_date(text: pd.Series) -> pd.Series:
@@ -70,11 +73,27 @@ def _follows_previous_week(text: pd.Series) -> pd.Series:
 
 #: Largest token count a snapshot may hold (int64).
 MAX_TOKENS = 2**63 - 1
+#: A whole number as the contract writes it: ASCII digits only. (``\d`` also matches the digits of
+#: other scripts, the full-width ones of CJK text among them, and Python's ``int`` reads those.)
+WHOLE_RE = r"[0-9]+"
+
+
+def _count(cell: str) -> int | None:
+    """The whole number of tokens a cell holds, or None if it holds none (or one past int64).
+
+    Exact at any length: a cell of thousands of digits is refused by its length, never handed to
+    ``int`` (which refuses strings past 4300 digits with an error of its own).
+    """
+    if not isinstance(cell, str) or not re.fullmatch(WHOLE_RE, cell):
+        return None
+    digits = cell.lstrip("0") or "0"
+    if len(digits) > len(str(MAX_TOKENS)) or int(digits) > MAX_TOKENS:
+        return None
+    return int(digits)
 
 
 def _non_negative_integer(text: pd.Series) -> pd.Series:
-    whole = text.str.fullmatch(r"\d+")
-    return whole & text.where(whole, "0").map(int).le(MAX_TOKENS)
+    return text.map(_count).notna()
 
 
 def _empty_or_non_negative_integer(text: pd.Series) -> pd.Series:
@@ -88,13 +107,10 @@ def _free_within_total(frame: pd.DataFrame):
         if "tokens" not in frame.columns:
             return pd.Series(True, index=free.index)
         tokens = frame["tokens"].reindex(free.index)
-        whole = free.str.fullmatch(r"\d+") & tokens.str.fullmatch(r"\d+")
         # Python integers: exact for any count up to 2^63 - 1. Built whole, never assigned into a
         # boolean Series through a mask (an empty mask made pandas warn of an incompatible dtype).
-        fits = [
-            not ok or int(f) <= int(t)
-            for f, t, ok in zip(free, tokens, whole.fillna(False).astype(bool), strict=True)
-        ]
+        counts = zip(map(_count, free), map(_count, tokens), strict=True)
+        fits = [f is None or t is None or f <= t for f, t in counts]
         return pd.Series(fits, index=free.index, dtype=bool)
 
     return check
@@ -107,20 +123,28 @@ def _week_has_tokens(frame: pd.DataFrame):
     def check(tokens: pd.Series) -> pd.Series:
         if "week" not in frame.columns:
             return pd.Series(True, index=tokens.index)
-        counts = pd.to_numeric(tokens.where(tokens.str.fullmatch(r"\d+")), errors="coerce")
+        # Only whether a week's counts are all zero matters: a count is zero or not, and a cell
+        # that is no count (refused by another check) counts as not zero.
+        zero = pd.Series([_count(t) == 0 for t in tokens], index=tokens.index, dtype=bool)
         weeks = frame["week"].reindex(tokens.index)
-        empty = counts.fillna(1).groupby(weeks).transform("sum").eq(0)
+        empty = zero.groupby(weeks).transform("all")
         return ~(empty & ~weeks.duplicated(keep="first"))
 
     return check
 
 
-def _empty_or_non_negative_decimal(text: pd.Series) -> pd.Series:
-    return (text == "") | text.str.fullmatch(r"\d+(\.\d+)?")
+def decimal(cell: str) -> float | None:
+    """The number a cell holds, written as the contract writes numbers (ASCII digits, an optional
+    minus sign and decimal point, no exponent), or None if it holds none or one no float holds
+    (hundreds of digits: the loader would read infinity)."""
+    if not isinstance(cell, str) or not re.fullmatch(DECIMAL_RE, cell):
+        return None
+    value = float(cell)
+    return value if math.isfinite(value) else None
 
 
 def _empty_or_decimal(text: pd.Series) -> pd.Series:
-    return (text == "") | text.str.fullmatch(DECIMAL_RE)
+    return (text == "") | text.map(decimal).notna()
 
 
 def _non_empty(text: pd.Series) -> pd.Series:
@@ -220,7 +244,7 @@ def models_schema(frame: pd.DataFrame, authors: pd.DataFrame | None) -> pa.DataF
     price_checks = [
         _check(_empty_or_decimal, "is not a number (USD per million tokens) or empty"),
         _check(
-            lambda s: ~s.str.fullmatch(r"-\d+(\.\d+)?"),
+            lambda s: ~s.str.fullmatch(r"-[0-9]+(\.[0-9]+)?"),
             "is a negative price (USD per million tokens)",
         ),
     ]

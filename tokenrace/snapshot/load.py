@@ -9,6 +9,7 @@ import codecs
 import csv
 import io
 import json
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -434,5 +435,7 @@ def _typed_models(frame: pd.DataFrame) -> pd.DataFrame:
     out["open_weights"] = out["open_weights"] == "true"
     out["released"] = parse_dates(out["released"])
     for column in ("input_usd_per_mtok", "output_usd_per_mtok"):
-        out[column] = pd.to_numeric(out[column].replace("", None), errors="raise").astype(float)
+        # Python's float, as the contract's check reads a price: pandas' parser refuses a whole
+        # number past 2^64 that the contract (and a float) can hold.
+        out[column] = [float(price) if price else math.nan for price in out[column]]
     return out.reset_index(drop=True)
