@@ -176,13 +176,14 @@ def _contract_problems(authors, models, weekly, provenance=None) -> list[Problem
     met their own schema: a table that failed (a column missing, a file read as one column
     because it is not comma-separated) is reported where it fails and read no further.
     """
-    from tokenrace.snapshot import contract as c
+    from tokenrace.snapshot import contract
+    from tokenrace.snapshot import reconstructed as r
 
     checks = [
-        (c.AUTHORS_FILE, authors, lambda: c.authors_schema(authors)),
-        (c.MODELS_FILE, models, lambda: c.models_schema(models, authors)),
-        (c.WEEKLY_FILE, weekly, lambda: c.weekly_schema(weekly, models)),
-        (c.PROVENANCE_FILE, provenance, lambda: c.provenance_schema(provenance, models)),
+        (c.AUTHORS_FILE, authors, lambda: contract.authors_schema(authors)),
+        (c.MODELS_FILE, models, lambda: contract.models_schema(models, authors)),
+        (c.WEEKLY_FILE, weekly, lambda: contract.weekly_schema(weekly, models)),
+        (c.PROVENANCE_FILE, provenance, lambda: r.provenance_schema(provenance, models)),
     ]
     problems: list[Problem] = []
     valid: dict[str, pd.DataFrame] = {}
@@ -210,14 +211,14 @@ def _contract_problems(authors, models, weekly, provenance=None) -> list[Problem
 
 def _provenance_coverage(provenance: pd.DataFrame, weekly: pd.DataFrame) -> list[Problem]:
     """Every value of ``weekly_tokens.csv`` has a provenance row, and every row a value."""
-    from tokenrace.snapshot import contract as c
+    from tokenrace.snapshot.contract import FREE_COLUMN, OTHER
 
-    listed = weekly[weekly["model"] != c.OTHER]
+    listed = weekly[weekly["model"] != OTHER]
     values = {
         (w, m): line for line, w, m in zip(listed.index, listed.week, listed.model, strict=True)
     }
-    if c.FREE_COLUMN in weekly.columns:
-        free = listed[listed[c.FREE_COLUMN] != ""]
+    if FREE_COLUMN in weekly.columns:
+        free = listed[listed[FREE_COLUMN] != ""]
         values |= {
             (w, m + ":free"): line
             for line, w, m in zip(free.index, free.week, free.model, strict=True)
