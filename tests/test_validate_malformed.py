@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -19,7 +20,7 @@ import pytest
 from conftest import SnapshotFolder
 from test_validate import Expect, assert_reported
 
-from tokenrace import load_snapshot
+from tokenrace import check_snapshot, load_snapshot
 from tokenrace.snapshot.paths import DEFAULT_DATA_DIR
 
 W, M, A, D, P = (
@@ -29,8 +30,9 @@ W, M, A, D, P = (
     "datapackage.json",
     "provenance.csv",
 )
-#: The contract's CSV files of a reconstructed snapshot.
-CSV_FILES = (W, M, A, P)
+ANCHORS, KNOTS, FREE = "sources/anchors.csv", "sources/knots.csv", "sources/free_knots.csv"
+#: The CSV files of a reconstructed snapshot.
+CSV_FILES = (W, M, A, P, ANCHORS, KNOTS, FREE)
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,18 @@ def _without(meta: dict, key: str) -> dict:
     return {k: v for k, v in meta.items() if k != key}
 
 
+def _records(name: str) -> list[dict[str, str]]:
+    """The records of data/NAME. The committed files have no record spanning lines, so the
+    record at index i is on line i + 2 (the header being line 1)."""
+    with (DEFAULT_DATA_DIR / name).open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _first_line(name: str, test: Callable[[dict[str, str]], bool]) -> int:
+    """The line number (header = 1) of the first record of data/NAME for which ``test`` holds."""
+    return next(n for n, row in enumerate(_records(name), start=2) if test(row))
+
+
 def _line_of(name: str, text: str) -> int:
     """The line number (the first being 1) of the first line of data/NAME holding ``text``."""
     lines = (DEFAULT_DATA_DIR / name).read_text(encoding="utf-8").splitlines()
@@ -94,14 +108,41 @@ def _line_of(name: str, text: str) -> int:
 
 # -- the table ------------------------------------------------------------------------------------
 
+#: Lines of provenance.csv naming a point of each file of sources/ (a sourced value's anchor, an
+#: assumed value's knot, an assumed free share's free knot).
+SOURCED = _first_line(P, lambda row: row["class"] == "sourced")
+ASSUMED = _first_line(P, lambda row: row["class"] == "assumed" and ":free" not in row["series"])
+ASSUMED_FREE = _first_line(P, lambda row: row["class"] == "assumed" and ":free" in row["series"])
+#: What validate says when a file of sources/ is missing or empty: provenance names its points.
+UNKNOWN_POINT = {
+    ANCHORS: Expect(P, SOURCED, "point", "is no knot anchor of sources/anchors.csv"),
+    KNOTS: Expect(P, ASSUMED, "point", "and no knot of sources/knots.csv"),
+    FREE: Expect(P, ASSUMED_FREE, "point", "or sources/free_knots.csv"),
+}
+
 #: A column of each CSV file, dropped or renamed by the cases.
-SOME_COLUMN = {W: "tokens", M: "open_weights", A: "country", P: "class"}
+SOME_COLUMN = {
+    W: "tokens",
+    M: "open_weights",
+    A: "country",
+    P: "class",
+    ANCHORS: "grade",
+    KNOTS: "low",
+    FREE: "reason",
+}
 #: What validate says when a CSV file holds its header only.
 HEADER_ONLY = {
     W: Expect(W, None, None, "no rows: a snapshot needs at least one week"),
     M: Expect(W, 2, "model", "has no row in models.csv"),
     A: Expect(M, 2, "author", "has no row in authors.csv"),
     P: Expect(P, None, "series", "has no row for all in the week of"),
+    **UNKNOWN_POINT,
+}
+#: What validate says when a CSV file is missing.
+MISSING = {
+    **{name: Expect(name, None, None, "file not found in") for name in (W, M, A, ANCHORS, KNOTS)},
+    P: Expect(P, None, None, "a snapshot with sources/ is reconstructed"),
+    FREE: UNKNOWN_POINT[FREE],  # it may be left out, but provenance names its knots
 }
 
 
@@ -170,14 +211,9 @@ def _each_csv() -> list[Breakage]:
                 Expect(name, None, None, "is a folder, not a file"),
             ),
         ]
-        if name != P:
-            cases.append(
-                Breakage(
-                    f"missing-{name}",
-                    lambda f, name=name: (f / name).unlink(),
-                    Expect(name, None, None, "file not found in"),
-                )
-            )
+        cases.append(
+            Breakage(f"missing-{name}", lambda f, name=name: (f / name).unlink(), MISSING[name])
+        )
     return cases
 
 
@@ -242,13 +278,7 @@ DESCRIPTOR_CASES = [
 ]
 
 
-def _first_line_with_free_tokens() -> int:
-    with (DEFAULT_DATA_DIR / W).open(newline="", encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle))
-    return next(n for n, row in enumerate(rows, start=2) if row["free_tokens"])
-
-
-FREE_LINE = _first_line_with_free_tokens()
+FREE_LINE = _first_line(W, lambda row: row["free_tokens"] != "")
 FULL_WIDTH = str.maketrans("0123456789", "".join(chr(0xFF10 + d) for d in range(10)))
 
 #: Cells that look like numbers and dates but are not the contract's: digits of another script
@@ -286,7 +316,122 @@ CELL_CASES = [
     ),
 ]
 
-CASES: list[Breakage] = [*_each_csv(), *DESCRIPTOR_CASES, *CELL_CASES]
+KNOT_ANCHOR = _first_line(ANCHORS, lambda row: row["role"] == "knot" and row["kind"] == "model")
+
+
+def _clashing_knot(f: SnapshotFolder) -> None:
+    """Add a knot of knots.csv on the series and week a knot anchor already gives."""
+    anchor = dict(zip(f.rows(ANCHORS)[0], f.rows(ANCHORS)[KNOT_ANCHOR - 1], strict=True))
+    f.add_row(
+        KNOTS,
+        {
+            "series": anchor["subject"],
+            "week": anchor["week"],
+            "billion_tokens": "100",
+            "low": "50",
+            "high": "200",
+            "reason": "Test",
+            "range_reason": "Test",
+        },
+    )
+
+
+def _repeat_row(f: SnapshotFolder, name: str, line: int) -> None:
+    """Write the record at ``line`` (header = 1) again right after it."""
+    rows = f.rows(name)
+    f.write_rows(name, [*rows[:line], rows[line - 1], *rows[line:]])
+
+
+#: Cells of sources/ and provenance.csv that break the contract of a reconstructed snapshot.
+SOURCES_CASES = [
+    Breakage(
+        "sources-is-a-file",
+        lambda f: (shutil.rmtree(f / "sources"), (f / "sources").write_text("")),
+        Expect("sources", None, None, "is a file"),
+    ),
+    Breakage(
+        "sources-is-empty",
+        lambda f: (shutil.rmtree(f / "sources"), (f / "sources").mkdir()),
+        Expect(ANCHORS, None, None, "file not found in"),
+    ),
+    Breakage(
+        "anchor-week-not-a-monday",
+        lambda f: f.set_cell(ANCHORS, 2, "week", "2025-05-27"),
+        Expect(ANCHORS, 2, "week", "'2025-05-27' is not a Monday"),
+    ),
+    Breakage(
+        "anchor-value-not-a-number",
+        lambda f: f.set_cell(ANCHORS, 2, "value", "lots"),
+        Expect(ANCHORS, 2, "value", "'lots' is not a number"),
+    ),
+    Breakage(
+        "anchor-value-outside-its-range",
+        lambda f: f.set_cell(ANCHORS, 2, "value", str(2 * float(f.cell(ANCHORS, 2, "high")))),
+        Expect(ANCHORS, 2, "value", "is outside the row's low..high"),
+    ),
+    Breakage(
+        "knot-anchor-without-a-value",
+        lambda f: f.set_cell(ANCHORS, KNOT_ANCHOR, "value", ""),
+        Expect(ANCHORS, KNOT_ANCHOR, "value", "needs a value"),
+    ),
+    Breakage(
+        "anchor-grade-d",
+        lambda f: f.set_cell(ANCHORS, 2, "grade", "D"),
+        Expect(ANCHORS, 2, "grade", "'D' is not one of A, B, C"),
+    ),
+    Breakage(
+        "anchor-kind-unknown",
+        lambda f: f.set_cell(ANCHORS, 2, "kind", "guess"),
+        Expect(ANCHORS, 2, "kind", "'guess' is not one of total, model"),
+    ),
+    Breakage(
+        "anchor-weeks-zero",
+        lambda f: f.set_cell(ANCHORS, 2, "weeks", "0"),
+        Expect(ANCHORS, 2, "weeks", "'0' is not a whole number of weeks"),
+    ),
+    Breakage(
+        "anchor-id-twice",
+        lambda f: f.set_cell(ANCHORS, 3, "id", f.cell(ANCHORS, 2, "id")),
+        Expect(ANCHORS, 3, "id", "is listed twice"),
+    ),
+    Breakage(
+        "knot-low-not-a-number",
+        lambda f: f.set_cell(KNOTS, 6, "low", "lots"),
+        Expect(KNOTS, 6, "low", "'lots' is not a positive number"),
+    ),
+    Breakage(
+        "knot-outside-its-range",
+        lambda f: f.set_cell(KNOTS, 2, "billion_tokens", f.cell(KNOTS, 2, "high") + "0"),
+        Expect(KNOTS, 2, "billion_tokens", "is outside low..high"),
+    ),
+    Breakage(
+        "knot-without-a-reason",
+        lambda f: f.set_cell(KNOTS, 2, "reason", " "),
+        Expect(KNOTS, 2, "reason", "is empty: say why"),
+    ),
+    Breakage(
+        "knot-twice",
+        lambda f: _repeat_row(f, KNOTS, 2),
+        Expect(KNOTS, 3, "series", "repeats a (series, week) pair"),
+    ),
+    Breakage(
+        "knot-where-a-knot-anchor-is",
+        _clashing_knot,
+        Expect(KNOTS, len(_records(KNOTS)) + 2, "week", "already gives"),
+    ),
+    Breakage(
+        "free-share-over-100",
+        lambda f: f.set_cell(FREE, 2, "free_pct", "150"),
+        Expect(FREE, 2, "free_pct", "'150' is not a percent from 0 to 100"),
+    ),
+    Breakage(
+        "provenance-names-no-input",
+        lambda f: f.set_cell(P, SOURCED, "point", "Z99"),
+        Expect(P, SOURCED, "point", "'Z99' is no knot anchor of sources/anchors.csv"),
+    ),
+]
+
+CASES: list[Breakage] = [*_each_csv(), *DESCRIPTOR_CASES, *CELL_CASES, *SOURCES_CASES]
 
 
 @dataclass
@@ -351,3 +496,12 @@ def test_a_price_past_int64_that_the_contract_accepts_also_loads(data_copy) -> N
     data_copy.set_cell(M, 2, "input_usd_per_mtok", "1" * 30)
     snap = load_snapshot(data_copy.path)
     assert snap.models.loc[0, "input_usd_per_mtok"] == float("1" * 30)
+
+
+def test_an_extra_empty_file_is_no_breach(data_factory) -> None:
+    """The contract names the files it checks; an empty file beside them (notes, a file of the
+    importer in sources/) is none of them, and the snapshot stays valid."""
+    folder = data_factory("extra-empty-files")
+    (folder / "notes.csv").write_bytes(b"")
+    (folder / "sources" / "notes.csv").write_bytes(b"")
+    assert check_snapshot(folder) == []

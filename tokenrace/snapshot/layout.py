@@ -18,6 +18,8 @@ PROVENANCE_FILE = "provenance.csv"
 #: Optional folder of a reconstructed snapshot: its anchors, knots and free knots.
 SOURCES_DIR = "sources"
 SOURCE_FILES = ("anchors.csv", "knots.csv", "free_knots.csv")
+#: Of those, the one a reconstructed snapshot may leave out (it then assumes no free shares).
+OPTIONAL_SOURCE_FILES = ("free_knots.csv",)
 
 #: Files whose bytes define a snapshot (and so key the book's execution cache).
 SNAPSHOT_FILES = (WEEKLY_FILE, MODELS_FILE, AUTHORS_FILE, DESCRIPTOR_FILE)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,9 @@ from tokenrace.snapshot.dates import is_iso_date_or_datetime, parse_dates
 from tokenrace.snapshot.layout import SNAPSHOT_FILES, fingerprint
 from tokenrace.snapshot.paths import VALIDATED_ENV, snapshot_dir
 from tokenrace.snapshot.read import Problem, read_csv, read_json
+
+#: The files of a reconstructed snapshot's ``sources/``, as the validator names them.
+ANCHORS, KNOTS, FREE_KNOTS = (f"{c.SOURCES_DIR}/{name}" for name in c.SOURCE_FILES)
 
 
 def problem_report(
@@ -142,34 +146,60 @@ def check_snapshot(folder: str | os.PathLike[str] | None = None) -> list[Problem
 
 
 def _load(root: Path, schemas: bool = True) -> tuple[dict[str, Any], list[Problem]]:
-    """Read the four files; with ``schemas``, check them against the contract's schemas."""
+    """Read the snapshot's files, a reconstructed one's ``provenance.csv`` and ``sources/`` too;
+    with ``schemas``, check them against the contract's schemas and against one another."""
     if not root.is_dir():
         found = "is a file, not a snapshot folder" if root.exists() else "snapshot folder not found"
         return {}, [Problem(str(root), None, None, found)]
-    authors, problems = read_csv(root, c.AUTHORS_FILE)
-    models, more = read_csv(root, c.MODELS_FILE)
-    problems += more
-    weekly, more = read_csv(root, c.WEEKLY_FILE)
-    problems += more
+    files: dict[str, pd.DataFrame | None] = {}
+    problems: list[Problem] = []
+    for name in (c.AUTHORS_FILE, c.MODELS_FILE, c.WEEKLY_FILE):
+        files[name], more = read_csv(root, name)
+        problems += more
     meta, more = _descriptor_problems(root)
     problems += more
-    provenance = None
-    if (root / c.PROVENANCE_FILE).exists():
-        provenance, more = read_csv(root, c.PROVENANCE_FILE)
-        problems += more
+    problems += _read_reconstruction(root, files)
     if schemas:
-        problems += _contract_problems(authors, models, weekly, provenance)
+        problems += _contract_problems(files)
     tables = {
-        "authors": authors,
-        "models": models,
-        "weekly": weekly,
+        "authors": files[c.AUTHORS_FILE],
+        "models": files[c.MODELS_FILE],
+        "weekly": files[c.WEEKLY_FILE],
         "meta": meta,
-        "provenance": provenance,
+        "provenance": files.get(c.PROVENANCE_FILE),
     }
     return tables, sorted(set(problems), key=_problem_order)
 
 
-def _contract_problems(authors, models, weekly, provenance=None) -> list[Problem]:
+def _read_reconstruction(root: Path, files: dict[str, pd.DataFrame | None]) -> list[Problem]:
+    """Read into ``files`` what a reconstructed snapshot adds: ``provenance.csv`` (checked
+    whenever present) and, when ``sources/`` is there, ``provenance.csv`` required and each CSV
+    file of ``sources/`` keyed by its path (``sources/anchors.csv``). A file the contract lets be
+    absent is left out of ``files``; one that cannot be read is None there."""
+    problems = []
+    sources = root / c.SOURCES_DIR
+    if sources.exists() and not sources.is_dir():
+        message = "is a file: a reconstructed snapshot's sources/ is the folder of its inputs"
+        problems.append(Problem(c.SOURCES_DIR, None, None, message))
+    reconstructed = sources.is_dir()
+    if reconstructed and not (root / c.PROVENANCE_FILE).exists():
+        message = (
+            f"file not found in {root}: a snapshot with {c.SOURCES_DIR}/ is reconstructed, and "
+            "this file gives the class (sourced, interpolated, assumed) of each of its values"
+        )
+        problems.append(Problem(c.PROVENANCE_FILE, None, None, message))
+    elif (root / c.PROVENANCE_FILE).exists():
+        files[c.PROVENANCE_FILE], more = read_csv(root, c.PROVENANCE_FILE)
+        problems += more
+    for name, path in zip(c.SOURCE_FILES, (ANCHORS, KNOTS, FREE_KNOTS), strict=True):
+        if not reconstructed or (name in c.OPTIONAL_SOURCE_FILES and not (root / path).exists()):
+            continue
+        files[path], more = read_csv(root, path)
+        problems += more
+    return problems
+
+
+def _contract_problems(files: dict[str, pd.DataFrame | None]) -> list[Problem]:
     """Every table against its own schema, then the checks across tables.
 
     A check across tables reads the columns the schemas promise, so it runs only on tables that
@@ -179,18 +209,22 @@ def _contract_problems(authors, models, weekly, provenance=None) -> list[Problem
     from tokenrace.snapshot import contract
     from tokenrace.snapshot import reconstructed as r
 
-    checks = [
-        (c.AUTHORS_FILE, authors, lambda: contract.authors_schema(authors)),
-        (c.MODELS_FILE, models, lambda: contract.models_schema(models, authors)),
-        (c.WEEKLY_FILE, weekly, lambda: contract.weekly_schema(weekly, models)),
-        (c.PROVENANCE_FILE, provenance, lambda: r.provenance_schema(provenance, models)),
-    ]
+    authors, models = files[c.AUTHORS_FILE], files[c.MODELS_FILE]
+    schemas = {
+        c.AUTHORS_FILE: contract.authors_schema,
+        c.MODELS_FILE: lambda frame: contract.models_schema(frame, authors),
+        c.WEEKLY_FILE: lambda frame: contract.weekly_schema(frame, models),
+        c.PROVENANCE_FILE: lambda frame: r.provenance_schema(frame, models),
+        ANCHORS: r.anchors_schema,
+        KNOTS: lambda frame: r.knots_schema(frame, free=False),
+        FREE_KNOTS: lambda frame: r.knots_schema(frame, free=True),
+    }
     problems: list[Problem] = []
     valid: dict[str, pd.DataFrame] = {}
-    for name, frame, schema in checks:
+    for name, frame in files.items():
         if frame is None:
             continue
-        found = _schema_problems(name, frame, schema())
+        found = _schema_problems(name, frame, schemas[name](frame))
         if name == c.WEEKLY_FILE and frame.empty:
             found.append(
                 Problem(
@@ -206,6 +240,63 @@ def _contract_problems(authors, models, weekly, provenance=None) -> list[Problem
             valid[name] = frame
     if c.WEEKLY_FILE in valid and c.PROVENANCE_FILE in valid:
         problems += _provenance_coverage(valid[c.PROVENANCE_FILE], valid[c.WEEKLY_FILE])
+    inputs = [name for name in (ANCHORS, KNOTS, FREE_KNOTS) if name in files]
+    if {ANCHORS, KNOTS} <= set(inputs) and all(name in valid for name in inputs):
+        points, clashes = _input_points(valid[ANCHORS], valid[KNOTS], valid.get(FREE_KNOTS))
+        problems += clashes
+        if c.PROVENANCE_FILE in valid:
+            problems += _provenance_points(valid[c.PROVENANCE_FILE], points)
+    return problems
+
+
+def _input_points(
+    anchors: pd.DataFrame, knots: pd.DataFrame, free_knots: pd.DataFrame | None
+) -> tuple[set[str], list[Problem]]:
+    """The names of the reconstruction's input points, as ``tokenrace.sources.inputs`` names
+    them (a knot anchor's id; a knot's ``series@week``, a free knot's ``slug:free@week``), and a
+    problem for each point that gives a series in a week an earlier point gave."""
+    series_of = {"total": lambda s: "all", "model": lambda s: s, "free": lambda s: s + ":free"}
+    used = anchors[(anchors["role"] == "knot") & anchors["kind"].isin(series_of)]
+    # (file, line, name, series, week) of every point, anchors first
+    points = [
+        (ANCHORS, line, name, series_of[kind](subject), week)
+        for line, name, kind, subject, week in zip(
+            used.index, used["id"], used["kind"], used["subject"], used["week"], strict=True
+        )
+    ]
+    for path, frame, key, suffix in (
+        (KNOTS, knots, "series", ""),
+        (FREE_KNOTS, free_knots, "model", ":free"),
+    ):
+        if frame is not None:
+            points += [
+                (path, line, f"{s}{suffix}@{week}", s + suffix, week)
+                for line, s, week in zip(frame.index, frame[key], frame["week"], strict=True)
+            ]
+    first: dict[tuple[str, str], str] = {}
+    problems = []
+    for path, line, name, series, week in points:
+        if (series, week) in first:
+            message = f"{week!r}: {first[series, week]} already gives {series} in this week"
+            problems.append(Problem(path, int(line), "week", message))
+        else:
+            first[series, week] = f"{name} ({path}, row {line})"
+    return {name for _, _, name, _, _ in points}, problems
+
+
+def _provenance_points(provenance: pd.DataFrame, points: set[str]) -> list[Problem]:
+    """Every point ``provenance.csv`` names (a sourced or assumed value's ``point``, and the
+    ``before`` and ``after`` of an interpolated one, written ``name (class)``) is an input."""
+    problems = []
+    for column in ("point", "before", "after"):
+        for line, cell in provenance[column].items():
+            name = re.sub(r" \((sourced|assumed)\)$", "", cell)
+            if cell and name not in points:
+                message = (
+                    f"{cell!r} is no knot anchor of {ANCHORS} and no knot of {KNOTS} or "
+                    f"{FREE_KNOTS}"
+                )
+                problems.append(Problem(c.PROVENANCE_FILE, int(line), column, message))
     return problems
 
 
@@ -244,7 +335,7 @@ def _provenance_coverage(provenance: pd.DataFrame, weekly: pd.DataFrame) -> list
 
 
 def _problem_order(problem: Problem) -> tuple:
-    files = list(SNAPSHOT_FILES)
+    files = [*SNAPSHOT_FILES, c.PROVENANCE_FILE, c.SOURCES_DIR, ANCHORS, KNOTS, FREE_KNOTS]
     rank = files.index(problem.file) if problem.file in files else len(files)
     return (rank, problem.row or 0, problem.column or "", problem.message)
 
