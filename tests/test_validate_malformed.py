@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import pytest
 from conftest import SnapshotFolder
-from test_validate import Expect, assert_reported
+from test_validate import Expect, Run, assert_reported
 
 from tokenrace import check_snapshot, load_snapshot
 from tokenrace.snapshot.paths import DEFAULT_DATA_DIR
@@ -42,6 +42,14 @@ class Breakage:
     id: str
     edit: Callable[[SnapshotFolder], None]
     expected: Expect
+    #: The file broken, when the problem line is about another one that names it (models.csv
+    #: left with its header only: "weekly_tokens.csv, row 2, ...: ... has no row in models.csv").
+    broken: str | None = None
+
+    @property
+    def file(self) -> str:
+        """The file (or folder) the case breaks, which validate's report must name."""
+        return self.broken or self.expected.file
 
 
 # -- edits ----------------------------------------------------------------------------------------
@@ -179,6 +187,7 @@ def _each_csv() -> list[Breakage]:
                 f"header-only-{name}",
                 lambda f, name=name: _header_only(f, name),
                 HEADER_ONLY[name],
+                broken=name,
             ),
             Breakage(
                 f"blank-line-{name}",
@@ -212,7 +221,12 @@ def _each_csv() -> list[Breakage]:
             ),
         ]
         cases.append(
-            Breakage(f"missing-{name}", lambda f, name=name: (f / name).unlink(), MISSING[name])
+            Breakage(
+                f"missing-{name}",
+                lambda f, name=name: (f / name).unlink(),
+                MISSING[name],
+                broken=name,
+            )
         )
     return cases
 
@@ -434,15 +448,6 @@ SOURCES_CASES = [
 CASES: list[Breakage] = [*_each_csv(), *DESCRIPTOR_CASES, *CELL_CASES, *SOURCES_CASES]
 
 
-@dataclass
-class Run:
-    folder: SnapshotFolder
-    before: dict[str, bytes]  # every file's bytes just before validate ran
-    returncode: int
-    stdout: str
-    stderr: str
-
-
 @pytest.fixture(scope="module")
 def runs(data_factory, cli_many) -> dict[str, Run]:
     """Every case's subprocess run, started side by side; keyed by case id."""
@@ -471,13 +476,14 @@ def test_malformed_snapshot_is_refused_with_its_file_named(case: Breakage, runs)
         rf"{re.escape(str(run.folder))}: \d+ problem\(s\) with the data contract", run.stderr
     ), run.stderr
     assert "no file was changed" in run.stderr
+    assert case.file in run.stderr, f"the report does not name {case.file}"
     assert_reported(run.stderr, case.expected)
     assert run.folder.file_bytes() == run.before, "validate changed a file of the snapshot"
 
 
 def test_the_cases_break_every_file() -> None:
     """Every file of a reconstructed snapshot is broken by some case."""
-    broken = {case.expected.file for case in CASES}
+    broken = {case.file for case in CASES}
     assert {*CSV_FILES, D} <= broken
 
 
