@@ -151,6 +151,20 @@ def tiny_factory(tmp_path_factory):
     return make
 
 
+@pytest.fixture(scope="session")
+def data_factory(tmp_path_factory):
+    """Make fresh copies of the whole committed data/ folder, a reconstructed snapshot
+    (``provenance.csv`` and ``sources/`` included), from fixtures of any scope:
+    ``data_factory(name)``."""
+
+    def make(name: str) -> SnapshotFolder:
+        return SnapshotFolder(
+            shutil.copytree(DEFAULT_DATA_DIR, tmp_path_factory.mktemp(name) / "data")
+        )
+
+    return make
+
+
 @pytest.fixture
 def data_copy(tmp_path) -> SnapshotFolder:
     """A fresh, writable copy of the committed snapshot files in data/ (without sources/)."""

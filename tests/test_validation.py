@@ -59,9 +59,12 @@ def _made_up(target, anchors: list[str] = ANCHORS, ids: bool = True, knots: str 
     (sources / "anchors.csv").write_text("".join(lines), encoding="utf-8")
     (sources / "knots.csv").write_text(knots, encoding="utf-8")
     models = pd.read_csv(folder.path / "models.csv", dtype=str, keep_default_na=False)
-    weekly, _ = rc.reconstruct(sources, models)
+    weekly, provenance = rc.reconstruct(sources, models)
     text = rc.to_csv_text(weekly.drop(columns="free_tokens"))
     (folder.path / "weekly_tokens.csv").write_text(text, encoding="utf-8")
+    # A snapshot with sources/ is a reconstructed one: the contract wants its provenance too.
+    provenance_text = rc.provenance_csv_text(provenance)
+    (folder.path / "provenance.csv").write_text(provenance_text, encoding="utf-8")
     return load_snapshot(folder.path)
 
 

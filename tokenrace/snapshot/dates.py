@@ -7,7 +7,8 @@ from datetime import datetime
 
 import pandas as pd
 
-ISO_DATE_RE = r"\d{4}-\d{2}-\d{2}"
+#: ASCII digits only: ``\d`` also matches other scripts' digits (the full-width ones of CJK text).
+ISO_DATE_RE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
 
 
 def parse_dates(text: pd.Series) -> pd.Series:

@@ -21,6 +21,9 @@ SOURCES_DIR = "sources"
 #: The anchors the importer derives from the raw measurement files (``sources import``).
 MEASURED_FILE = "measured.csv"
 SOURCE_FILES = ("anchors.csv", MEASURED_FILE, "knots.csv", "free_knots.csv")
+#: Of those, the ones a reconstructed snapshot may leave out (without ``measured.csv`` it is
+#: built from the typed anchors alone; without ``free_knots.csv`` it assumes no free shares).
+OPTIONAL_SOURCE_FILES = (MEASURED_FILE, "free_knots.csv")
 
 #: Files whose bytes define a snapshot (and so key the book's execution cache).
 SNAPSHOT_FILES = (WEEKLY_FILE, MODELS_FILE, AUTHORS_FILE, DESCRIPTOR_FILE)

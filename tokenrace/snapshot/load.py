@@ -5,9 +5,9 @@ Nothing here writes to the snapshot: a bad file is reported, never repaired.
 
 from __future__ import annotations
 
-import csv
-import json
+import math
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,26 +18,10 @@ from tokenrace.snapshot import layout as c
 from tokenrace.snapshot.dates import is_iso_date_or_datetime, parse_dates
 from tokenrace.snapshot.layout import SNAPSHOT_FILES, fingerprint
 from tokenrace.snapshot.paths import VALIDATED_ENV, snapshot_dir
+from tokenrace.snapshot.read import Problem, read_csv, read_json
 
-#: Files whose bytes define a snapshot (and so key the book's execution cache).
-
-
-@dataclass(frozen=True, order=True)
-class Problem:
-    """One way a snapshot breaks the contract, located by file, CSV line and column."""
-
-    file: str
-    row: int | None  # line number in the file (the header is line 1); None for whole-file problems
-    column: str | None
-    message: str
-
-    def __str__(self) -> str:
-        where = [self.file]
-        if self.row is not None:
-            where.append(f"row {self.row}")
-        if self.column is not None:
-            where.append(f"column '{self.column}'")
-        return f"{', '.join(where)}: {self.message}"
+#: The files of a reconstructed snapshot's ``sources/``, as the validator names them.
+ANCHORS, MEASURED, KNOTS, FREE_KNOTS = (f"{c.SOURCES_DIR}/{name}" for name in c.SOURCE_FILES)
 
 
 def problem_report(
@@ -99,58 +83,6 @@ class Snapshot:
         return pd.DatetimeIndex(sorted(self.weekly["week"].unique()))
 
 
-class _UnreadableCsv(ValueError):
-    def __init__(self, line: int, reason: str):
-        super().__init__(reason)
-        self.line = line
-
-
-def _read_records(handle) -> list[tuple[int, list[str]]]:
-    """CSV records with the line number each starts on (a quoted field may span lines)."""
-    reader = csv.reader(handle)
-    records = []
-    while True:
-        start = reader.line_num + 1
-        try:
-            row = next(reader)
-        except StopIteration:
-            return records
-        except csv.Error as err:
-            raise _UnreadableCsv(start, str(err)) from None
-        records.append((start, row))
-
-
-def _read_csv(root: Path, name: str) -> tuple[pd.DataFrame | None, list[Problem]]:
-    path = root / name
-    if not path.is_file():
-        return None, [Problem(name, None, None, f"file not found in {root}")]
-    try:
-        with path.open(newline="", encoding="utf-8") as handle:
-            records = _read_records(handle)
-    except UnicodeDecodeError as err:
-        return None, [Problem(name, None, None, f"is not UTF-8 text ({err.reason})")]
-    except _UnreadableCsv as err:
-        return None, [Problem(name, err.line, None, f"is not readable CSV: {err}")]
-    if not records:
-        return None, [Problem(name, 1, None, "is empty: expected a header row")]
-    (_, header), body = records[0], records[1:]
-    repeated = sorted({column for column in header if header.count(column) > 1})
-    if repeated:
-        return None, [
-            Problem(name, 1, column, "appears more than once in the header") for column in repeated
-        ]
-    problems = [
-        Problem(name, line, None, f"has {len(row)} fields; the header has {len(header)}")
-        for line, row in body
-        if len(row) != len(header)
-    ]
-    if problems:
-        return None, problems
-    frame = pd.DataFrame([row for _, row in body], columns=header, dtype=str)
-    frame.index = pd.Index([line for line, _ in body])  # index = line number in the file
-    return frame, []
-
-
 def _schema_problems(name: str, frame: pd.DataFrame, schema) -> list[Problem]:
     import pandera.pandas as pa
 
@@ -181,15 +113,9 @@ def _describe_failures(name: str, cases: pd.DataFrame, frame: pd.DataFrame) -> l
 
 def _descriptor_problems(root: Path) -> tuple[dict[str, Any] | None, list[Problem]]:
     name = c.DESCRIPTOR_FILE
-    path = root / name
-    if not path.is_file():
-        return None, [Problem(name, None, None, f"file not found in {root}")]
-    try:
-        meta = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        return None, [
-            Problem(name, getattr(err, "lineno", None), None, f"is not valid JSON: {err}")
-        ]
+    meta, problems = read_json(root, name)
+    if problems:
+        return None, problems
     if not isinstance(meta, dict):
         return None, [Problem(name, None, None, "must hold a JSON object")]
     problems = []
@@ -206,7 +132,8 @@ def _descriptor_problems(root: Path) -> tuple[dict[str, Any] | None, list[Proble
     for key in ("licenses", "sources"):
         if meta.get(key) and not isinstance(meta[key], list):
             problems.append(Problem(name, None, key, "must be a list"))
-    described = {r.get("path") for r in resources if isinstance(r, dict)}
+    paths = [r.get("path") for r in resources if isinstance(r, dict)]
+    described = {path for path in paths if isinstance(path, str)}
     for csv_name in (c.WEEKLY_FILE, c.MODELS_FILE, c.AUTHORS_FILE):
         if csv_name not in described:
             problems.append(Problem(name, None, "resources", f"has no resource for {csv_name}"))
@@ -219,44 +146,88 @@ def check_snapshot(folder: str | os.PathLike[str] | None = None) -> list[Problem
 
 
 def _load(root: Path, schemas: bool = True) -> tuple[dict[str, Any], list[Problem]]:
-    """Read the four files; with ``schemas``, check them against the contract's schemas."""
+    """Read the snapshot's files, a reconstructed one's ``provenance.csv`` and ``sources/`` too;
+    with ``schemas``, check them against the contract's schemas and against one another."""
     if not root.is_dir():
-        return {}, [Problem(str(root), None, None, "snapshot folder not found")]
-    authors, problems = _read_csv(root, c.AUTHORS_FILE)
-    models, more = _read_csv(root, c.MODELS_FILE)
-    problems += more
-    weekly, more = _read_csv(root, c.WEEKLY_FILE)
-    problems += more
+        found = "is a file, not a snapshot folder" if root.exists() else "snapshot folder not found"
+        return {}, [Problem(str(root), None, None, found)]
+    files: dict[str, pd.DataFrame | None] = {}
+    problems: list[Problem] = []
+    for name in (c.AUTHORS_FILE, c.MODELS_FILE, c.WEEKLY_FILE):
+        files[name], more = read_csv(root, name)
+        problems += more
     meta, more = _descriptor_problems(root)
     problems += more
-    provenance = None
-    if (root / c.PROVENANCE_FILE).exists():
-        provenance, more = _read_csv(root, c.PROVENANCE_FILE)
-        problems += more
+    problems += _read_reconstruction(root, files)
     if schemas:
-        problems += _contract_problems(authors, models, weekly, provenance)
+        problems += _contract_problems(files)
     tables = {
-        "authors": authors,
-        "models": models,
-        "weekly": weekly,
+        "authors": files[c.AUTHORS_FILE],
+        "models": files[c.MODELS_FILE],
+        "weekly": files[c.WEEKLY_FILE],
         "meta": meta,
-        "provenance": provenance,
+        "provenance": files.get(c.PROVENANCE_FILE),
     }
     return tables, sorted(set(problems), key=_problem_order)
 
 
-def _contract_problems(authors, models, weekly, provenance=None) -> list[Problem]:
-    from tokenrace.snapshot import contract as c
+def _read_reconstruction(root: Path, files: dict[str, pd.DataFrame | None]) -> list[Problem]:
+    """Read into ``files`` what a reconstructed snapshot adds: ``provenance.csv`` (checked
+    whenever present) and, when ``sources/`` is there, ``provenance.csv`` required and each CSV
+    file of ``sources/`` keyed by its path (``sources/anchors.csv``). A file the contract lets be
+    absent is left out of ``files``; one that cannot be read is None there."""
+    problems = []
+    sources = root / c.SOURCES_DIR
+    if sources.exists() and not sources.is_dir():
+        message = "is a file: a reconstructed snapshot's sources/ is the folder of its inputs"
+        problems.append(Problem(c.SOURCES_DIR, None, None, message))
+    reconstructed = sources.is_dir()
+    if reconstructed and not (root / c.PROVENANCE_FILE).exists():
+        message = (
+            f"file not found in {root}: a snapshot with {c.SOURCES_DIR}/ is reconstructed, and "
+            "this file gives the class (sourced, interpolated, assumed) of each of its values"
+        )
+        problems.append(Problem(c.PROVENANCE_FILE, None, None, message))
+    elif (root / c.PROVENANCE_FILE).exists():
+        files[c.PROVENANCE_FILE], more = read_csv(root, c.PROVENANCE_FILE)
+        problems += more
+    for name, path in zip(c.SOURCE_FILES, (ANCHORS, MEASURED, KNOTS, FREE_KNOTS), strict=True):
+        if not reconstructed or (name in c.OPTIONAL_SOURCE_FILES and not (root / path).exists()):
+            continue
+        files[path], more = read_csv(root, path)
+        problems += more
+    return problems
 
+
+def _contract_problems(files: dict[str, pd.DataFrame | None]) -> list[Problem]:
+    """Every table against its own schema, then the checks across tables.
+
+    A check across tables reads the columns the schemas promise, so it runs only on tables that
+    met their own schema: a table that failed (a column missing, a file read as one column
+    because it is not comma-separated) is reported where it fails and read no further.
+    """
+    from tokenrace.snapshot import contract
+    from tokenrace.snapshot import reconstructed as r
+
+    authors, models = files[c.AUTHORS_FILE], files[c.MODELS_FILE]
+    schemas = {
+        c.AUTHORS_FILE: contract.authors_schema,
+        c.MODELS_FILE: lambda frame: contract.models_schema(frame, authors),
+        c.WEEKLY_FILE: lambda frame: contract.weekly_schema(frame, models),
+        c.PROVENANCE_FILE: lambda frame: r.provenance_schema(frame, models),
+        ANCHORS: r.anchors_schema,
+        MEASURED: r.anchors_schema,
+        KNOTS: lambda frame: r.knots_schema(frame, free=False),
+        FREE_KNOTS: lambda frame: r.knots_schema(frame, free=True),
+    }
     problems: list[Problem] = []
-    if authors is not None:
-        problems += _schema_problems(c.AUTHORS_FILE, authors, c.authors_schema(authors))
-    if models is not None:
-        problems += _schema_problems(c.MODELS_FILE, models, c.models_schema(models, authors))
-    if weekly is not None:
-        problems += _schema_problems(c.WEEKLY_FILE, weekly, c.weekly_schema(weekly, models))
-        if weekly.empty:
-            problems.append(
+    valid: dict[str, pd.DataFrame] = {}
+    for name, frame in files.items():
+        if frame is None:
+            continue
+        found = _schema_problems(name, frame, schemas[name](frame))
+        if name == c.WEEKLY_FILE and frame.empty:
+            found.append(
                 Problem(
                     c.WEEKLY_FILE,
                     None,
@@ -265,25 +236,93 @@ def _contract_problems(authors, models, weekly, provenance=None) -> list[Problem
                     "'What each part of the book needs')",
                 )
             )
-    if provenance is not None:
-        schema = c.provenance_schema(provenance, models)
-        found = _schema_problems(c.PROVENANCE_FILE, provenance, schema)
         problems += found
-        if weekly is not None and not found:
-            problems += _provenance_coverage(provenance, weekly)
+        if not found:
+            valid[name] = frame
+    if c.WEEKLY_FILE in valid and c.PROVENANCE_FILE in valid:
+        problems += _provenance_coverage(valid[c.PROVENANCE_FILE], valid[c.WEEKLY_FILE])
+    inputs = [name for name in (ANCHORS, MEASURED, KNOTS, FREE_KNOTS) if name in files]
+    if {ANCHORS, KNOTS} <= set(inputs) and all(name in valid for name in inputs):
+        anchor_files = {name: valid[name] for name in (ANCHORS, MEASURED) if name in valid}
+        points, clashes = _input_points(anchor_files, valid[KNOTS], valid.get(FREE_KNOTS))
+        problems += clashes
+        if c.PROVENANCE_FILE in valid:
+            problems += _provenance_points(valid[c.PROVENANCE_FILE], points)
+    return problems
+
+
+def _input_points(
+    anchor_files: dict[str, pd.DataFrame], knots: pd.DataFrame, free_knots: pd.DataFrame | None
+) -> tuple[set[str], list[Problem]]:
+    """The names of the reconstruction's input points, as ``tokenrace.sources.inputs`` names
+    them (a knot anchor's id; a knot's ``series@week``, a free knot's ``slug:free@week``), and a
+    problem for each anchor id given twice and each point that gives a series in a week an
+    earlier point of the same kind gave: two anchors, or two knots. An assumed knot may share its
+    series and week with an anchor: measured first, it is not an input there (it stays in its
+    file for a reconstruction without that anchor's source)."""
+    series_of = {"total": lambda s: "all", "model": lambda s: s, "free": lambda s: s + ":free"}
+    sourced, assumed, ids = [], [], {}
+    problems = []
+    for path, anchors in anchor_files.items():
+        for line, name in zip(anchors.index, anchors["id"], strict=True):
+            if name in ids:
+                message = f"{name!r} is also the id of {ids[name]}"
+                problems.append(Problem(path, int(line), "id", message))
+            ids.setdefault(name, f"{path}, row {line}")
+        kind = anchors["kind"].str.removesuffix("_to_date")
+        used = anchors[(anchors["role"] == "knot") & kind.isin(series_of)]
+        sourced += [
+            (path, line, name, series_of[k.removesuffix("_to_date")](subject), week)
+            for line, name, k, subject, week in zip(
+                used.index, used["id"], used["kind"], used["subject"], used["week"], strict=True
+            )
+        ]
+    for path, frame, key, suffix in (
+        (KNOTS, knots, "series", ""),
+        (FREE_KNOTS, free_knots, "model", ":free"),
+    ):
+        if frame is not None:
+            assumed += [
+                (path, line, f"{s}{suffix}@{week}", s + suffix, week)
+                for line, s, week in zip(frame.index, frame[key], frame["week"], strict=True)
+            ]
+    for points in (sourced, assumed):
+        first: dict[tuple[str, str], str] = {}
+        for path, line, name, series, week in points:
+            if (series, week) in first:
+                message = f"{week!r}: {first[series, week]} already gives {series} in this week"
+                problems.append(Problem(path, int(line), "week", message))
+            else:
+                first[series, week] = f"{name} ({path}, row {line})"
+    return {name for _, _, name, _, _ in sourced + assumed}, problems
+
+
+def _provenance_points(provenance: pd.DataFrame, points: set[str]) -> list[Problem]:
+    """Every point ``provenance.csv`` names (a sourced or assumed value's ``point``, and the
+    ``before`` and ``after`` of an interpolated one, written ``name (class)``) is an input."""
+    problems = []
+    for column in ("point", "before", "after"):
+        for line, cell in provenance[column].items():
+            name = re.sub(r" \((sourced|assumed)\)$", "", cell)
+            if cell and name not in points:
+                message = (
+                    f"{cell!r} is no knot anchor of {ANCHORS} or {MEASURED} and no knot of "
+                    f"{KNOTS} or {FREE_KNOTS}"
+                )
+                problems.append(Problem(c.PROVENANCE_FILE, int(line), column, message))
     return problems
 
 
 def _provenance_coverage(provenance: pd.DataFrame, weekly: pd.DataFrame) -> list[Problem]:
     """Every value of ``weekly_tokens.csv`` has a provenance row, and every row a value."""
-    from tokenrace.snapshot import contract as c
+    from tokenrace.snapshot.contract import FREE_COLUMN, OTHER
 
-    listed = weekly[weekly["model"] != c.OTHER]
+    listed = weekly[weekly["model"] != OTHER]
     values = {
         (w, m): line for line, w, m in zip(listed.index, listed.week, listed.model, strict=True)
     }
-    if c.FREE_COLUMN in weekly.columns:
-        free = listed[listed[c.FREE_COLUMN] != ""]
+    if FREE_COLUMN in weekly.columns:
+        free = listed[listed[FREE_COLUMN] != ""]
         values |= {
             (w, m + ":free"): line
             for line, w, m in zip(free.index, free.week, free.model, strict=True)
@@ -309,7 +348,7 @@ def _provenance_coverage(provenance: pd.DataFrame, weekly: pd.DataFrame) -> list
 
 
 def _problem_order(problem: Problem) -> tuple:
-    files = list(SNAPSHOT_FILES)
+    files = [*SNAPSHOT_FILES, c.PROVENANCE_FILE, c.SOURCES_DIR, ANCHORS, KNOTS, FREE_KNOTS]
     rank = files.index(problem.file) if problem.file in files else len(files)
     return (rank, problem.row or 0, problem.column or "", problem.message)
 
@@ -364,5 +403,7 @@ def _typed_models(frame: pd.DataFrame) -> pd.DataFrame:
     out["open_weights"] = out["open_weights"] == "true"
     out["released"] = parse_dates(out["released"])
     for column in ("input_usd_per_mtok", "output_usd_per_mtok"):
-        out[column] = pd.to_numeric(out[column].replace("", None), errors="raise").astype(float)
+        # Python's float, as the contract's check reads a price: pandas' parser refuses a whole
+        # number past 2^64 that the contract (and a float) can hold.
+        out[column] = [float(price) if price else math.nan for price in out[column]]
     return out.reset_index(drop=True)
