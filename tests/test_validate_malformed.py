@@ -31,8 +31,9 @@ W, M, A, D, P = (
     "provenance.csv",
 )
 ANCHORS, KNOTS, FREE = "sources/anchors.csv", "sources/knots.csv", "sources/free_knots.csv"
+MEASURED = "sources/measured.csv"
 #: The CSV files of a reconstructed snapshot.
-CSV_FILES = (W, M, A, P, ANCHORS, KNOTS, FREE)
+CSV_FILES = (W, M, A, P, ANCHORS, MEASURED, KNOTS, FREE)
 
 
 @dataclass(frozen=True)
@@ -118,12 +119,19 @@ def _line_of(name: str, text: str) -> int:
 
 #: Lines of provenance.csv naming a point of each file of sources/ (a sourced value's anchor, an
 #: assumed value's knot, an assumed free share's free knot).
-SOURCED = _first_line(P, lambda row: row["class"] == "sourced")
+SOURCED = _first_line(
+    P,
+    lambda row: row["class"] == "sourced" and row["point"] in {r["id"] for r in _records(ANCHORS)},
+)
+SOURCED_MEASURED = _first_line(
+    P, lambda row: row["class"] == "sourced" and row["point"].startswith(("RF-", "DA-", "RP-"))
+)
 ASSUMED = _first_line(P, lambda row: row["class"] == "assumed" and ":free" not in row["series"])
 ASSUMED_FREE = _first_line(P, lambda row: row["class"] == "assumed" and ":free" in row["series"])
 #: What validate says when a file of sources/ is missing or empty: provenance names its points.
 UNKNOWN_POINT = {
     ANCHORS: Expect(P, SOURCED, "point", "is no knot anchor of sources/anchors.csv"),
+    MEASURED: Expect(P, SOURCED_MEASURED, "point", "or sources/measured.csv"),
     KNOTS: Expect(P, ASSUMED, "point", "and no knot of sources/knots.csv"),
     FREE: Expect(P, ASSUMED_FREE, "point", "or sources/free_knots.csv"),
 }
@@ -135,6 +143,7 @@ SOME_COLUMN = {
     A: "country",
     P: "class",
     ANCHORS: "grade",
+    MEASURED: "unit",
     KNOTS: "low",
     FREE: "reason",
 }
@@ -151,6 +160,7 @@ MISSING = {
     **{name: Expect(name, None, None, "file not found in") for name in (W, M, A, ANCHORS, KNOTS)},
     P: Expect(P, None, None, "a snapshot with sources/ is reconstructed"),
     FREE: UNKNOWN_POINT[FREE],  # it may be left out, but provenance names its knots
+    MEASURED: UNKNOWN_POINT[MEASURED],  # the same: provenance names its anchors
 }
 
 
@@ -330,24 +340,16 @@ CELL_CASES = [
     ),
 ]
 
-KNOT_ANCHOR = _first_line(ANCHORS, lambda row: row["role"] == "knot" and row["kind"] == "model")
+KNOT_ANCHOR = _first_line(ANCHORS, lambda row: row["role"] == "knot" and row["kind"] == "total")
+MEASURED_KNOT = _first_line(MEASURED, lambda row: row["role"] == "knot" and row["kind"] == "model")
 
 
-def _clashing_knot(f: SnapshotFolder) -> None:
-    """Add a knot of knots.csv on the series and week a knot anchor already gives."""
-    anchor = dict(zip(f.rows(ANCHORS)[0], f.rows(ANCHORS)[KNOT_ANCHOR - 1], strict=True))
-    f.add_row(
-        KNOTS,
-        {
-            "series": anchor["subject"],
-            "week": anchor["week"],
-            "billion_tokens": "100",
-            "low": "50",
-            "high": "200",
-            "reason": "Test",
-            "range_reason": "Test",
-        },
-    )
+def _clashing_anchor(f: SnapshotFolder) -> None:
+    """Add to anchors.csv a knot anchor on the series and week a measured knot already gives."""
+    header, row = f.rows(MEASURED)[0], f.rows(MEASURED)[MEASURED_KNOT - 1]
+    anchor = dict(zip(header, row, strict=True))
+    keep = f.rows(ANCHORS)[0]
+    f.add_row(ANCHORS, {k: v for k, v in anchor.items() if k in keep} | {"id": "X99"})
 
 
 def _repeat_row(f: SnapshotFolder, name: str, line: int) -> None:
@@ -429,9 +431,9 @@ SOURCES_CASES = [
         Expect(KNOTS, 3, "series", "repeats a (series, week) pair"),
     ),
     Breakage(
-        "knot-where-a-knot-anchor-is",
-        _clashing_knot,
-        Expect(KNOTS, len(_records(KNOTS)) + 2, "week", "already gives"),
+        "anchor-where-a-measured-knot-is",
+        _clashing_anchor,
+        Expect(MEASURED, MEASURED_KNOT, "week", "already gives"),
     ),
     Breakage(
         "free-share-over-100",
