@@ -34,9 +34,17 @@ reuses the responses already received.
 
 from __future__ import annotations
 
-from tokenrace.sources.fetch.client import MODELS_PATH, RANKINGS_PATH, OpenRouterClient
+from tokenrace.sources.fetch.client import MODELS_PATH, RANKINGS_PATH, OpenRouterClient, UsageClient
 from tokenrace.sources.fetch.client import _retry_after as _retry_after
-from tokenrace.sources.fetch.descriptor import CITATION, LICENCE, RESOURCES, RULES, descriptor
+from tokenrace.sources.fetch.descriptor import (
+    CITATION,
+    LICENCE,
+    RESOURCES,
+    RULES,
+    Origin,
+    descriptor,
+    live_origin,
+)
 from tokenrace.sources.fetch.rankings import (
     DailyRow,
     RankingsPage,
@@ -65,6 +73,7 @@ from tokenrace.sources.fetch.settings import (
 )
 from tokenrace.sources.fetch.store import CACHE_SUFFIX, MODELS_RAW, RAW_DIR, REPLACEABLE, cache_dir
 from tokenrace.sources.fetch.tables import (
+    Catalogue,
     ModelIndex,
     Tables,
     build_tables,
@@ -107,6 +116,7 @@ __all__ = [
     "RULES",
     "TIMEOUT_ENV",
     "WINDOW_DAYS",
+    "Catalogue",
     "DailyRow",
     "FetchError",
     "FetchInterrupted",
@@ -116,8 +126,10 @@ __all__ = [
     "Log",
     "ModelIndex",
     "OpenRouterClient",
+    "Origin",
     "RankingsPage",
     "Tables",
+    "UsageClient",
     "WeeklyRow",
     "Weeks",
     "Window",
@@ -128,6 +140,7 @@ __all__ = [
     "fetch_snapshot",
     "fold_variants",
     "is_free",
+    "live_origin",
     "parse_models",
     "parse_rankings",
     "plan_windows",

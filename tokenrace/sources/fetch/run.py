@@ -13,13 +13,18 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from tokenrace.sources.fetch.client import MODELS_PATH, RANKINGS_PATH, OpenRouterClient
-from tokenrace.sources.fetch.descriptor import descriptor
+from tokenrace.sources.fetch.client import (
+    MODELS_PATH,
+    RANKINGS_PATH,
+    OpenRouterClient,
+    UsageClient,
+)
+from tokenrace.sources.fetch.descriptor import Origin, descriptor
 from tokenrace.sources.fetch.rankings import (
     RankingsPage,
     Window,
@@ -44,6 +49,7 @@ from tokenrace.sources.fetch.store import (
     write_snapshot,
 )
 from tokenrace.sources.fetch.tables import (
+    Catalogue,
     ModelIndex,
     Tables,
     authors_file,
@@ -59,7 +65,11 @@ CONTRACT_OUTCOME = "so nothing was written"
 
 @dataclass(frozen=True)
 class FetchResult:
-    """What a successful fetch wrote: ``rows`` of ``weekly_tokens.csv``, ``models`` models."""
+    """What a successful fetch wrote: ``rows`` of ``weekly_tokens.csv``, ``models`` models.
+
+    ``models_from`` names where the models came from (``the models API``, ``data/models.csv``);
+    ``unlisted`` maps each permaslug it lacks to the tokens counted in ``other``.
+    """
 
     path: Path
     weeks: list[date]
@@ -68,6 +78,8 @@ class FetchResult:
     requests: int
     reused: int
     as_of: str
+    models_from: str = "the models API"
+    unlisted: dict[str, int] = field(default_factory=dict)
 
 
 def fetch_snapshot(
@@ -129,13 +141,14 @@ def _fetch(
             f"{start.isoformat()}..{end.isoformat()} needs {len(windows) + 1} requests; the "
             f"Data API allows {REQUESTS_PER_DAY} a day: fetch a shorter range"
         )
-    client = client or OpenRouterClient(settings, log=log)
-    log(
-        f"{start.isoformat()}..{end.isoformat()}: {len(windows)} window(s) of at most "
-        f"{WINDOW_DAYS} days"
-    )
-    pages = _usage_pages(windows, client, store, log)
-    listings, models_source = _listings(client, store, log)
+    plan = f"{start.isoformat()}..{end.isoformat()}: {len(windows)} window(s) of at most "
+    plan += f"{WINDOW_DAYS} days"
+    usage: UsageClient = client or OpenRouterClient(settings, log=log)
+    log(plan)
+    pages = _usage_pages(windows, usage, store, log)
+    listings, models_source = _listings(usage, store, log)
+    catalogue: Catalogue = ModelIndex(listings, models_source)
+    origin: Origin | None = None
 
     latest = max(pages, key=lambda p: p.as_of)
     as_of_timestamp = str(latest.meta["as_of"])
@@ -147,7 +160,7 @@ def _fetch(
             f"{len(week['days_with_rows'])} of 7 days with rows, "
             f"{week['tokens_not_counted']:,} tokens not counted"
         )
-    tables = build_tables(weeks, ModelIndex(listings), as_of, models_source, fold_unlisted)
+    tables = build_tables(weeks, catalogue, as_of, fold_unlisted)
     for model, variants in tables.variants.items():
         log(f"folded {', '.join(variants)} into {model}")
     for slug, tokens in tables.unlisted.items():
@@ -164,6 +177,7 @@ def _fetch(
         authors_path=authors_path,
         as_of=as_of,
         as_of_timestamp=as_of_timestamp,
+        origin=origin,
     )
     _write_checked(out, tables, authors_bytes, meta, store)
     return FetchResult(
@@ -171,14 +185,16 @@ def _fetch(
         weeks=weeks.weeks,
         models=len(tables.models),
         rows=len(tables.weekly),
-        requests=client.requests,
+        requests=usage.requests,
         reused=store.reused,
         as_of=as_of,
+        models_from=catalogue.name,
+        unlisted=tables.unlisted,
     )
 
 
 def _usage_pages(
-    windows: list[Window], client: OpenRouterClient, store: RawStore, log: Log
+    windows: list[Window], client: UsageClient, store: RawStore, log: Log
 ) -> list[RankingsPage]:
     """Every window's checked usage response, reused from disk (with resume) or requested."""
     pages = []
@@ -188,7 +204,7 @@ def _usage_pages(
             body, source = cached
         else:
             body = client.get(RANKINGS_PATH, window.params, auth=True)
-            source = f"GET {client.url(RANKINGS_PATH, window.params)}"
+            source = client.describe(RANKINGS_PATH, window.params)
         page = parse_rankings(body, window, source)
         store.keep(window.raw_name, body, fresh=not cached)
         pages.append(page)
@@ -197,16 +213,14 @@ def _usage_pages(
     return pages
 
 
-def _listings(
-    client: OpenRouterClient, store: RawStore, log: Log
-) -> tuple[list[dict[str, Any]], str]:
+def _listings(client: UsageClient, store: RawStore, log: Log) -> tuple[list[dict[str, Any]], str]:
     """The models API's checked listings and where they came from."""
     cached = store.cached(MODELS_RAW)
     if cached:
         body, source = cached
     else:
         body = client.get(MODELS_PATH, auth=False)
-        source = f"GET {client.url(MODELS_PATH)}"
+        source = client.describe(MODELS_PATH)
     listings = parse_models(body, source)
     store.keep(MODELS_RAW, body, fresh=not cached)
     log(f"models: {len(listings)} listed ({'reused from disk' if cached else 'requested'})")
