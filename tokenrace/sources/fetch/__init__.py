@@ -53,6 +53,7 @@ from tokenrace.sources.fetch.rankings import (
     parse_rankings,
     plan_windows,
 )
+from tokenrace.sources.fetch.replay import Replay, ReplayArchive, ReplayClient
 from tokenrace.sources.fetch.run import FetchResult, fetch_snapshot
 from tokenrace.sources.fetch.settings import (
     API_KEY_ENV,
@@ -128,6 +129,9 @@ __all__ = [
     "OpenRouterClient",
     "Origin",
     "RankingsPage",
+    "Replay",
+    "ReplayArchive",
+    "ReplayClient",
     "Tables",
     "UsageClient",
     "WeeklyRow",
