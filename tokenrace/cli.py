@@ -48,8 +48,18 @@ def _reconstruct(args: argparse.Namespace) -> int:
 
 
 def _fetch(args: argparse.Namespace) -> int:
-    from tokenrace.sources.fetch import FetchError, FetchInterrupted, FetchSettings, fetch_snapshot
+    from tokenrace.sources.fetch import (
+        FetchError,
+        FetchInterrupted,
+        FetchSettings,
+        Replay,
+        fetch_snapshot,
+    )
 
+    if args.replay is None and (args.models is not None or args.aliases is not None):
+        print("fetch: --models and --aliases are used with --replay only", file=sys.stderr)
+        return 2
+    replay = None if args.replay is None else Replay.of(args.replay, args.models, args.aliases)
     try:
         settings = FetchSettings.from_env()
         result = fetch_snapshot(
@@ -61,6 +71,7 @@ def _fetch(args: argparse.Namespace) -> int:
             authors=args.authors,
             fold_unlisted=args.fold_unlisted,
             log=_progress,
+            replay=replay,
         )
     except FetchInterrupted as err:
         print(f"fetch: {err}", file=sys.stderr)
@@ -68,10 +79,26 @@ def _fetch(args: argparse.Namespace) -> int:
     except FetchError as err:
         print(f"fetch: {err}", file=sys.stderr)
         return 1
+    if result.replayed is None:
+        how = f"{result.requests} request(s), {result.reused} raw file(s) reused"
+    else:
+        how = f"replayed from {result.replayed}, no request sent"
     print(
         f"wrote {result.path}: {len(result.weeks)} weeks, {result.models} models, "
-        f"as of {result.as_of} ({result.requests} request(s), {result.reused} raw file(s) reused)"
+        f"as of {result.as_of} ({how})"
     )
+    if result.replayed is not None:
+        print(
+            f"models: names, authors, open weights, release dates and prices copied from "
+            f"{result.models_from}: no models listing was archived (datapackage.json says so)"
+        )
+    if result.unlisted:
+        print(
+            f"{len(result.unlisted)} permaslug(s) map to no model of {result.models_from}; their "
+            "tokens are counted in 'other':"
+        )
+        for slug, tokens in result.unlisted.items():
+            print(f"  - {slug} ({tokens:,} tokens)")
     return 0
 
 
@@ -186,8 +213,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     fetch = commands.add_parser(
         "fetch",
-        help="write a new snapshot folder from OpenRouter's Data API and models API",
+        help="write a new snapshot folder from OpenRouter's Data API and models API "
+        "(or replay archived Data API replies, with --replay)",
         description="Needs $OPENROUTER_API_KEY; $OPENROUTER_BASE_URL overrides the API address. "
+        "With --replay DIR, no key and no network: the windows are answered from archived "
+        "rankings-daily replies in DIR and the models copied from --models (data/models.csv). "
         "Rules and the resume cache: see the package tokenrace/sources/fetch/.",
     )
     fetch.add_argument(
@@ -199,7 +229,29 @@ def build_parser() -> argparse.ArgumentParser:
     fetch.add_argument(
         "--out", type=Path, required=True, metavar="PATH", help="snapshot folder to write"
     )
-    fetch.add_argument("--resume", action="store_true", help="reuse raw responses already on disk")
+    source = fetch.add_mutually_exclusive_group()
+    source.add_argument("--resume", action="store_true", help="reuse raw responses already on disk")
+    source.add_argument(
+        "--replay",
+        type=Path,
+        metavar="DIR",
+        help="answer every window from the archived Data API replies (*.json) in DIR, without "
+        "network (e.g. ../shared/sources/raw/data-api/llm-carbon-index); a window with a day "
+        "no reply holds stops the fetch",
+    )
+    fetch.add_argument(
+        "--models",
+        type=Path,
+        metavar="FILE",
+        help="with --replay: the models.csv to copy models from (default: data/models.csv)",
+    )
+    fetch.add_argument(
+        "--aliases",
+        type=Path,
+        metavar="FILE",
+        help="with --replay: the alias table mapping permaslugs to its slugs "
+        "(default: data/sources/aliases.csv)",
+    )
     fetch.add_argument(
         "--authors",
         type=Path,
@@ -210,7 +262,8 @@ def build_parser() -> argparse.ArgumentParser:
     fetch.add_argument(
         "--fold-unlisted",
         action="store_true",
-        help="count models the models API does not list in 'other' instead of stopping",
+        help="count models the models API does not list in 'other' instead of stopping "
+        "(implied by --replay)",
     )
     fetch.set_defaults(run=_fetch)
 

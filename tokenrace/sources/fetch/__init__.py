@@ -11,6 +11,16 @@ Sources
     - Models and prices: ``GET {base}/models`` (no key is sent).
     - ``{base}`` is ``$OPENROUTER_BASE_URL``, by default ``https://openrouter.ai/api/v1``.
 
+Replay (``python -m tokenrace fetch --replay DIR``)
+    The same fetch without key or network: every window is answered from archived
+    ``rankings-daily`` replies in ``DIR`` (each day's rows taken from the replies, repeated days
+    checked equal to the token; a window with a day no reply holds stops the fetch). No models
+    listing was archived, so the models (names, authors, open weights, release dates, prices in
+    USD per million tokens) are copied from ``data/models.csv`` (``--models``), permaslugs mapped
+    to its slugs by the project's alias rules and ``data/sources/aliases.csv`` (``--aliases``);
+    permaslugs of no model are counted in ``other`` and listed. ``datapackage.json`` says so
+    (``kind`` ``replayed``, ``sources``, ``processing.replay``).
+
 Each part holds one idea, and its docstring states its rules:
 
 - :mod:`~tokenrace.sources.fetch.settings`: environment settings (seconds), API limits, the errors;
@@ -21,6 +31,9 @@ Each part holds one idea, and its docstring states its rules:
   tokens of ``:free`` variants also counted as ``free_tokens``;
 - :mod:`~tokenrace.sources.fetch.tables`: models matched to listings, ``models.csv`` rows (prices in
   USD per million tokens), authors;
+- :mod:`~tokenrace.sources.fetch.replay`: the archived replies, checked, and the client that
+  answers windows from them;
+- :mod:`~tokenrace.sources.fetch.catalogue`: a replay's models, copied from a ``models.csv``;
 - :mod:`~tokenrace.sources.fetch.store`: raw responses, the resume cache, the atomic swap into
   place;
 - :mod:`~tokenrace.sources.fetch.descriptor`: ``datapackage.json`` (licence, schemas,
@@ -29,14 +42,22 @@ Each part holds one idea, and its docstring states its rules:
 
 Every rule is also recorded in ``datapackage.json`` → ``processing``. Nothing is lost, nothing
 is half-written: on any failure the output folder is left byte-identical and ``--resume``
-reuses the responses already received.
+reuses the responses already received (a replay keeps no cache: it answers again).
 """
 
 from __future__ import annotations
 
-from tokenrace.sources.fetch.client import MODELS_PATH, RANKINGS_PATH, OpenRouterClient
+from tokenrace.sources.fetch.client import MODELS_PATH, RANKINGS_PATH, OpenRouterClient, UsageClient
 from tokenrace.sources.fetch.client import _retry_after as _retry_after
-from tokenrace.sources.fetch.descriptor import CITATION, LICENCE, RESOURCES, RULES, descriptor
+from tokenrace.sources.fetch.descriptor import (
+    CITATION,
+    LICENCE,
+    RESOURCES,
+    RULES,
+    Origin,
+    descriptor,
+    live_origin,
+)
 from tokenrace.sources.fetch.rankings import (
     DailyRow,
     RankingsPage,
@@ -45,6 +66,7 @@ from tokenrace.sources.fetch.rankings import (
     parse_rankings,
     plan_windows,
 )
+from tokenrace.sources.fetch.replay import Replay, ReplayArchive, ReplayClient
 from tokenrace.sources.fetch.run import FetchResult, fetch_snapshot
 from tokenrace.sources.fetch.settings import (
     API_KEY_ENV,
@@ -65,6 +87,7 @@ from tokenrace.sources.fetch.settings import (
 )
 from tokenrace.sources.fetch.store import CACHE_SUFFIX, MODELS_RAW, RAW_DIR, REPLACEABLE, cache_dir
 from tokenrace.sources.fetch.tables import (
+    Catalogue,
     ModelIndex,
     Tables,
     build_tables,
@@ -107,6 +130,7 @@ __all__ = [
     "RULES",
     "TIMEOUT_ENV",
     "WINDOW_DAYS",
+    "Catalogue",
     "DailyRow",
     "FetchError",
     "FetchInterrupted",
@@ -116,8 +140,13 @@ __all__ = [
     "Log",
     "ModelIndex",
     "OpenRouterClient",
+    "Origin",
     "RankingsPage",
+    "Replay",
+    "ReplayArchive",
+    "ReplayClient",
     "Tables",
+    "UsageClient",
     "WeeklyRow",
     "Weeks",
     "Window",
@@ -128,6 +157,7 @@ __all__ = [
     "fetch_snapshot",
     "fold_variants",
     "is_free",
+    "live_origin",
     "parse_models",
     "parse_rankings",
     "plan_windows",

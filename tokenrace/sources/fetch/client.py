@@ -18,6 +18,7 @@ import urllib.request
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import Protocol
 
 from tokenrace.sources.fetch.settings import (
     API_KEY_ENV,
@@ -32,6 +33,21 @@ from tokenrace.sources.fetch.settings import (
 #: API paths, relative to ``settings.base_url``.
 RANKINGS_PATH = "/datasets/rankings-daily"
 MODELS_PATH = "/models"
+
+
+class UsageClient(Protocol):
+    """What the fetch asks of a client: bodies of API paths, named for messages, and a count of
+    the requests sent (:class:`OpenRouterClient`, or a replay of archived replies)."""
+
+    requests: int
+
+    def describe(self, path: str, params: Mapping[str, str] | None = None) -> str:
+        """How the response to ``path`` with ``params`` is named in messages."""
+        ...
+
+    def get(self, path: str, params: Mapping[str, str] | None = None, *, auth: bool) -> bytes:
+        """The body answering ``path`` with ``params``; raises ``FetchError`` when there is none."""
+        ...
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -67,6 +83,10 @@ class OpenRouterClient:
         """The full URL of an API path (never holds the key)."""
         query = f"?{urllib.parse.urlencode(params)}" if params else ""
         return f"{self.settings.base_url}{path}{query}"
+
+    def describe(self, path: str, params: Mapping[str, str] | None = None) -> str:
+        """How a response is named in messages: ``GET`` and its URL."""
+        return f"GET {self.url(path, params)}"
 
     def get(self, path: str, params: Mapping[str, str] | None = None, *, auth: bool) -> bytes:
         """The body of a successful ``GET``; retries 429, 5xx and network errors with backoff."""

@@ -5,10 +5,15 @@ kept, the partial weeks dropped (with the tokens not counted), the variants fold
 tokens folded per ``:free`` variant, the unlisted models counted in ``other`` and the map from
 permaslug to model. ``as_of`` is the UTC date of the latest ``meta.as_of`` of the usage
 responses; the exact timestamp is kept as ``as_of_timestamp``.
+
+An :class:`Origin` says where the usage rows and the models came from: by default OpenRouter's
+APIs (:func:`live_origin`, ``kind`` ``fetched``); a replay of archived replies gives its own
+(``kind`` ``replayed``, its sources, its models rules and ``processing.replay``).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -137,8 +142,8 @@ RESOURCES: list[dict[str, Any]] = [
     },
 ]
 
-#: The rules, as recorded in ``processing.rules``.
-RULES = [
+#: The rules of the usage rows, as recorded in ``processing.rules``.
+USAGE_RULES = [
     "Weeks start on Monday (UTC, ISO weeks); a week is kept only when all 7 days are "
     "in the requested range and have rows; incomplete weeks at either end are dropped "
     "(dropped_partial_weeks).",
@@ -148,6 +153,9 @@ RULES = [
     "summed into its free_tokens (free_tokens_folded, per variant); 0 when none of its rows was "
     "':free', exact because the API lists every top-50 row with its variant; empty (unknown) "
     "for 'other'.",
+]
+#: The rules of the models, when they come from the models API.
+MODEL_RULES = [
     "Permaslugs are matched to models through the models API's canonical_slug "
     "(then id); the model slug is the listing's id without a variant suffix.",
     "Prices: models API pricing.prompt / pricing.completion (USD per token) times "
@@ -155,8 +163,49 @@ RULES = [
     "open_weights is true when the models API lists a non-empty hugging_face_id.",
     "released is the UTC date of the models API's 'created' (Unix seconds).",
     "name is the models API's name without its 'Lab: ' prefix.",
-    "as_of is the UTC date of the latest meta.as_of of the usage responses.",
 ]
+AS_OF_RULE = "as_of is the UTC date of the latest meta.as_of of the usage responses."
+#: The rules of a fetch from OpenRouter's APIs, as recorded in ``processing.rules``.
+RULES = [*USAGE_RULES, *MODEL_RULES, AS_OF_RULE]
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a snapshot's usage rows and models came from, as ``datapackage.json`` says.
+
+    ``kind`` is the descriptor's ``kind``; ``how`` ends its title (``fetched from OpenRouter's
+    Data API``); ``sources`` are the ``sources`` entries of the usage rows and the models;
+    ``rules`` the rules of the models (and of the replay), recorded between the usage rules and
+    the ``as_of`` rule; ``processing`` further ``processing`` keys; ``description`` a sentence
+    added to the description; ``resources`` the field schemas (:data:`RESOURCES` by default).
+    """
+
+    kind: str
+    how: str
+    sources: list[dict[str, str]]
+    rules: list[str]
+    processing: dict[str, Any] = field(default_factory=dict)
+    description: str = ""
+    resources: list[dict[str, Any]] = field(default_factory=lambda: RESOURCES)
+
+
+def live_origin(settings: FetchSettings) -> Origin:
+    """The origin of a fetch from OpenRouter's Data API and models API (``settings.base_url``)."""
+    return Origin(
+        kind="fetched",
+        how="fetched from OpenRouter's Data API",
+        sources=[
+            {
+                "title": "OpenRouter Data API: rankings-daily (raw responses in raw/)",
+                "path": f"{settings.base_url}{RANKINGS_PATH}",
+            },
+            {
+                "title": f"OpenRouter models API (raw response in raw/{MODELS_RAW})",
+                "path": f"{settings.base_url}{MODELS_PATH}",
+            },
+        ],
+        rules=MODEL_RULES,
+    )
 
 
 def descriptor(
@@ -170,15 +219,18 @@ def descriptor(
     authors_path: Path,
     as_of: str,
     as_of_timestamp: str,
+    origin: Origin | None = None,
 ) -> dict[str, Any]:
-    """The ``datapackage.json`` descriptor of a snapshot fetched for days ``start``..``end``."""
+    """The ``datapackage.json`` descriptor of a snapshot fetched for days ``start``..``end``
+    (from OpenRouter's APIs unless ``origin`` says otherwise)."""
+    origin = origin or live_origin(settings)
     first, last = weeks.weeks[0], weeks.weeks[-1]
     return {
         "profile": "data-package",
-        "name": "openrouter-weekly-tokens-fetched",
+        "name": f"openrouter-weekly-tokens-{origin.kind}",
         "title": (
             f"OpenRouter weekly tokens by model, weeks of {first.isoformat()} to "
-            f"{last.isoformat()} (fetched from OpenRouter's Data API)"
+            f"{last.isoformat()} ({origin.how})"
         ),
         "description": (
             "Weekly prompt plus completion tokens for the models in OpenRouter's daily top 50 and "
@@ -186,23 +238,17 @@ def descriptor(
             "Monday-start UTC weeks; variants folded into their base model, with the tokens of "
             "':free' variants also counted in free_tokens. Written by "
             "'python -m tokenrace fetch'; see 'processing' and raw/."
+            + (f" {origin.description}" if origin.description else "")
         ),
         "version": as_of,
         "as_of": as_of,
         "as_of_timestamp": as_of_timestamp,
-        "kind": "fetched",
+        "kind": origin.kind,
         "licenses": [LICENCE],
         "citation": CITATION.format(as_of=as_of),
         "sources": [
             {"title": "OpenRouter public rankings", "path": "https://openrouter.ai/rankings"},
-            {
-                "title": "OpenRouter Data API: rankings-daily (raw responses in raw/)",
-                "path": f"{settings.base_url}{RANKINGS_PATH}",
-            },
-            {
-                "title": f"OpenRouter models API (raw response in raw/{MODELS_RAW})",
-                "path": f"{settings.base_url}{MODELS_PATH}",
-            },
+            *origin.sources,
             {
                 "title": f"Author countries: copied from {authors_path.name} "
                 f"({authors_path.parent.name}/)",
@@ -231,7 +277,8 @@ def descriptor(
             "free_tokens_folded": tables.free_folded,
             "unlisted_folded_into_other": tables.unlisted,
             "permaslug_to_model": tables.slug_map,
-            "rules": RULES,
+            "rules": [*USAGE_RULES, *origin.rules, AS_OF_RULE],
+            **origin.processing,
         },
-        "resources": RESOURCES,
+        "resources": origin.resources,
     }

@@ -7,7 +7,8 @@ an existing ``PATH`` is renamed aside first and restored if the second rename fa
 is held back during the swap. On success the raw responses are in ``PATH/raw/`` and the cache is
 removed; on failure ``PATH`` is unchanged and the cache is kept, so that ``--resume`` can reuse
 raw responses from the cache and from ``PATH/raw/``. ``PATH`` is only replaced when it holds
-nothing but snapshot files.
+nothing but snapshot files. A replay of archived replies (``persist`` False) keeps no resume
+cache: its answers are made again from the archive.
 """
 
 from __future__ import annotations
@@ -45,10 +46,12 @@ def cache_dir(out: Path) -> Path:
 
 
 class RawStore:
-    """Raw responses: read from the cache or ``PATH/raw/`` (with resume), written to the cache."""
+    """Raw responses: read from the cache or ``PATH/raw/`` (with resume), written to the cache
+    (unless ``persist`` is False)."""
 
-    def __init__(self, out: Path, resume: bool):
+    def __init__(self, out: Path, resume: bool, persist: bool = True):
         self.cache = cache_dir(out)
+        self.persist = persist
         self.search = [self.cache, out / RAW_DIR] if resume else []
         self.used: dict[str, bytes] = {}
         self.reused = 0
@@ -66,7 +69,7 @@ class RawStore:
     def keep(self, name: str, data: bytes, *, fresh: bool) -> None:
         """Use a checked response in ``raw/``; a ``fresh`` one is also saved to the cache now."""
         self.used[name] = data
-        if fresh:
+        if fresh and self.persist:
             self.cache.mkdir(parents=True, exist_ok=True)
             write_atomic(self.cache / name, data)
 

@@ -1,9 +1,14 @@
 """The snapshot's tables: permaslugs matched to model listings, ``models.csv`` rows, authors.
 
+A :class:`Catalogue` says which model a permaslug is and gives the model's ``models.csv`` row. A
+fetch with a key uses :class:`ModelIndex`, the models API's listings (the rules below); a replay
+of archived replies uses :class:`~tokenrace.sources.fetch.catalogue.ModelsCsv`, a committed
+``models.csv`` (its own rules are in that module).
+
 - **Models.** A permaslug is matched to the models API through ``canonical_slug`` (then ``id``).
   Where several listings share it, the plain listing wins over a variant (``:free``) or an alias
   (``~…``). The model slug is that listing's ``id`` without its variant suffix.
-- **Unlisted models.** A permaslug that the models API does not list stops the fetch (the
+- **Unlisted models.** A permaslug that the catalogue does not know stops the fetch (the
   contract needs a name, author and release date for each model), unless ``fold_unlisted``: then
   its tokens go to ``other`` and it is recorded.
 - **Prices** are the models API's ``pricing.prompt`` / ``pricing.completion`` (USD per token)
@@ -27,7 +32,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from tokenrace.snapshot import contract as c
 from tokenrace.snapshot.paths import DEFAULT_DATA_DIR
@@ -57,12 +62,35 @@ def _preference(listing: dict[str, Any]) -> tuple[bool, bool, str]:
     return (ident.startswith("~"), ":" in ident, ident)
 
 
-class ModelIndex:
-    """The models API's listings, looked up by a usage permaslug."""
+class Catalogue(Protocol):
+    """Where a snapshot's models come from: which model a permaslug is, and its ``models.csv``
+    row. ``name`` says where, in messages (``the models API``, ``data/models.csv``)."""
 
-    def __init__(self, listings: list[dict[str, Any]]):
+    name: str
+
+    def model(self, permaslug: str) -> str | None:
+        """The model slug of a usage permaslug (variant suffix ignored), or None if unknown."""
+        ...
+
+    def row(self, model: str, as_of: str) -> dict[str, str]:
+        """The ``models.csv`` row of a model :meth:`model` returned (prices in USD per million
+        tokens), for a snapshot as of the ISO date ``as_of``."""
+        ...
+
+
+class ModelIndex:
+    """The models API's listings, looked up by a usage permaslug (a :class:`Catalogue`).
+
+    ``source`` names the response in messages (``GET .../models``).
+    """
+
+    name = "the models API"
+
+    def __init__(self, listings: list[dict[str, Any]], source: str = "the models API"):
+        self.source = source
         self.by_canonical: dict[str, list[dict[str, Any]]] = {}
         self.by_id: dict[str, list[dict[str, Any]]] = {}
+        self.chosen: dict[str, dict[str, Any]] = {}
         for listing in listings:
             canonical = listing.get("canonical_slug")
             if not isinstance(canonical, str) or not canonical:
@@ -75,6 +103,19 @@ class ModelIndex:
         base = strip_variant(permaslug)
         found = self.by_canonical.get(base) or self.by_id.get(base)
         return min(found, key=_preference) if found else None
+
+    def model(self, permaslug: str) -> str | None:
+        """The model slug: the preferred listing's ``id`` without its variant suffix."""
+        listing = self.listing(permaslug)
+        if listing is None:
+            return None
+        model = strip_variant(listing["id"])
+        self.chosen[model] = listing
+        return model
+
+    def row(self, model: str, as_of: str) -> dict[str, str]:
+        """The ``models.csv`` row made from the model's listing (rules: this module)."""
+        return _model_row(model, self.chosen[model], as_of, self.source)
 
 
 def _model_row(model: str, listing: dict[str, Any], as_of: str, source: str) -> dict[str, str]:
@@ -142,33 +183,29 @@ class Tables:
 
 def build_tables(
     weeks: Weeks,
-    index: ModelIndex,
+    catalogue: Catalogue,
     as_of: str,
-    models_source: str,
     fold_unlisted: bool = False,
 ) -> Tables:
     """Map permaslugs to models, fold variants (sum tokens), and make the models rows."""
     slug_map: dict[str, str] = {}
     unlisted: dict[str, int] = {}
-    listings: dict[str, dict[str, Any]] = {}
     for (_week, permaslug), tokens in weeks.tokens.items():
         if permaslug == c.OTHER:
             continue
-        listing = index.listing(permaslug)
-        if listing is None:
+        model = catalogue.model(permaslug)
+        if model is None:
             unlisted[permaslug] = unlisted.get(permaslug, 0) + tokens
             continue
-        model = strip_variant(listing["id"])
         slug_map[permaslug] = model
-        listings[model] = listing
     if unlisted and not fold_unlisted:
         lines = "\n".join(
             f"  - {slug} ({tokens:,} tokens in the kept weeks)"
             for slug, tokens in sorted(unlisted.items())
         )
         raise FetchError(
-            f"{len(unlisted)} model permaslug(s) in the usage data are not listed by the models "
-            f"API, so they have no name, author or release date:\n{lines}\n"
+            f"{len(unlisted)} model permaslug(s) in the usage data are not listed by "
+            f"{catalogue.name}, so they have no name, author or release date:\n{lines}\n"
             "Rerun with --fold-unlisted to count their tokens in 'other' (recorded in "
             "datapackage.json)."
         )
@@ -177,9 +214,7 @@ def build_tables(
     for permaslug, model in slug_map.items():
         if ":" in permaslug:
             variants.setdefault(model, []).append(permaslug)
-    models = [
-        _model_row(model, listings[model], as_of, models_source) for model in sorted(listings)
-    ]
+    models = [catalogue.row(model, as_of) for model in sorted(set(slug_map.values()))]
     return Tables(
         weekly=folded.rows,
         models=models,
