@@ -37,6 +37,29 @@ def top_models_table(snap: Snapshot, weeks: int, n: int = 10) -> pd.DataFrame:
     return table
 
 
+def leaders_basis(snap: Snapshot, n: int = 3) -> str:
+    """Where the last week's levels of the ``n`` most-used models come from, in one sentence
+    (Markdown): measured, with the sources that measure them, or (some of them) our
+    assumptions or interpolations, which can reorder them."""
+    week = snap.weeks[-1]
+    top = recut.top_models(snap, recut.last_weeks(snap, 1), n=n)["model"]
+    prov = snap.provenance
+    if prov is None:
+        return "This snapshot records no provenance for these levels."
+    rows = prov[(prov["week"] == f"{week:%Y-%m-%d}") & prov["series"].isin(top)]
+    if len(rows) == len(top) and (rows["class"] == "sourced").all():
+        ids = sorted(rows["point"])
+        by = "OpenRouter's own Data API" if all(i.startswith("DA-") for i in ids) else "sources"
+        return (
+            f"These levels are measured, by {by} (anchors {', '.join(ids)}), not reconstructed: "
+            "the ranking above is the week's own."
+        )
+    return (
+        "Some of these levels are our assumptions or interpolations, not measured figures, and "
+        "which model comes third can change with them (see the claims below)."
+    )
+
+
 def labs_stacked(snap: Snapshot, n_labs: int = 7) -> None:
     """Stacked area of weekly tokens by lab; DeepSeek's band should be the largest at the end."""
     labs = recut.lab_tokens(snap) / T
