@@ -25,6 +25,7 @@ import pytest
 from tokenrace.cli import main as cli_main
 from tokenrace.snapshot.paths import DEFAULT_DATA_DIR, RAW_SOURCES_DIR
 from tokenrace.sources import fetch as f
+from tokenrace.sources.fetch.catalogue import shown
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "replay-archive"
 REAL = RAW_SOURCES_DIR / "data-api" / "llm-carbon-index"
@@ -308,7 +309,7 @@ def test_a_model_added_to_models_csv_is_listed_instead_of_other(tmp_path):
             days[d].get(UNMATCHED, 0) for d in week_days(week)
         )
     rows = {r["model"]: r for r in read_csv(out / "models.csv")}
-    copied = f"From {models}, no models listing archived: invented"
+    copied = f"From {shown(models)}, no models listing archived: invented"
     assert rows["newlab/mystery-model"]["price_source"] == copied
     assert run("validate", str(out))[0] == 0
 

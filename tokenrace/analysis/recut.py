@@ -152,6 +152,14 @@ def china_share(snap: Snapshot) -> pd.Series:
     return shares["CN"] if "CN" in shares else pd.Series(0.0, index=shares.index)
 
 
+def unattributed_share(snap: Snapshot) -> pd.Series:
+    """Percent of all tokens each week that no country can be given: the long tail ``other``
+    and the stealth models. Any country's share may be higher than its listed models' by up to
+    this much."""
+    shares = shares_by(snap, "group")
+    return shares["unattributed"] if "unattributed" in shares else shares.iloc[:, 0] * 0.0
+
+
 def essay_split_weekly(snap: Snapshot) -> pd.DataFrame:
     """The essay's three-way split (percent of all tokens) of every week: columns of
     :data:`ESSAY_SPLIT`."""

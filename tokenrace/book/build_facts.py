@@ -63,15 +63,29 @@ def _rows(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
-def tail_share(folder: Path) -> str:
-    """The long tail's (``other``) share of the last week's tokens, in percent, to the unit
+def tail_shares(folder: Path) -> dict[str, int]:
+    """The long tail's (``other``) share of each week's tokens, in whole percent, by week
     (integer arithmetic on the token counts, so no CPU's rounding decides the digit)."""
-    weekly = _rows(folder / WEEKLY_FILE)
-    last = max(r["week"] for r in weekly)
-    tokens = [(r["model"], int(float(r["tokens"]))) for r in weekly if r["week"] == last]
-    total = sum(t for _, t in tokens)
-    other = sum(t for model, t in tokens if model == "other")
-    return f"{(200 * other + total) // (2 * total)} %"
+    total: dict[str, int] = defaultdict(int)
+    other: dict[str, int] = defaultdict(int)
+    for r in _rows(folder / WEEKLY_FILE):
+        tokens = int(float(r["tokens"]))
+        total[r["week"]] += tokens
+        if r["model"] == "other":
+            other[r["week"]] += tokens
+    return {w: (200 * other[w] + total[w]) // (2 * total[w]) for w in sorted(total)}
+
+
+def tail_share(folder: Path) -> str:
+    """The long tail's (``other``) share of the last week's tokens, in percent, to the unit."""
+    shares = tail_shares(folder)
+    return f"{shares[max(shares)]} %"
+
+
+def tail_range(folder: Path) -> str:
+    """The smallest and largest share of a week's tokens the long tail holds ("8 to 54 %")."""
+    shares = tail_shares(folder).values()
+    return f"{min(shares)} to {max(shares)} %"
 
 
 def free_shares(folder: Path, weeks: int = 4) -> str:

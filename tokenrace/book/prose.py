@@ -144,6 +144,10 @@ def trust(folder: str | os.PathLike[str] | None = None) -> dict:
     return cached(cache_file("validation", fingerprint(folder)), compute)
 
 
+#: The source id of OpenRouter's own Data API (``data/sources/manifest.csv``).
+API = "data_api"
+
+
 def _factor(value: float | None) -> Text:
     """An error in |ln ratio| as the factor it means ("2.4"), or "unknown"."""
     return number(None if value is None else math.exp(value), ".1f")
@@ -152,8 +156,10 @@ def _factor(value: float | None) -> Text:
 def trust_values(found: dict) -> Values:
     """The numbers the prose quotes from the validation (:func:`trust`): the pooled fit and
     leave-one-source-out errors of token values (|ln ratio|, and the factor it means), of
-    shares (pp), the counts of values, lost and skipped ones, and the source that is weakest
-    alone. Every one reads "unknown" when the snapshot cannot be validated by source."""
+    shares (pp), the counts of values, lost and skipped ones, the source that is weakest
+    alone, and OpenRouter's own Data API left out (``api_*``: how far a reconstruction without
+    it, like the essay's, lies from the API's figures). Every one reads "unknown" when the
+    snapshot cannot be validated by source (or has no Data API figures)."""
     rows = found["rows"]
     tokens = next((r for r in rows if r["pooled"] and r["scale"] == "tokens"), {})
     shares = next((r for r in rows if r["pooled"] and r["scale"] == "shares"), {})
@@ -163,6 +169,7 @@ def trust_values(found: dict) -> Values:
         key=lambda r: r["loso_median"],
         default=None,
     )
+    api = next((r for r in sources if r["source"] == API and r["scale"] == "tokens"), {})
     return Values(
         sources=number(len({r["source"] for r in sources}), "d"),
         values=number(tokens.get("values"), "d"),
@@ -180,4 +187,10 @@ def trust_values(found: dict) -> Values:
         worst=text(worst["source"] if worst else "unknown"),
         worst_median=number(worst["loso_median"] if worst else None, ".2f"),
         no_values=text(", ".join(found["no_values"]) or "none"),
+        api_values=number(api.get("values"), "d"),
+        api_lost=number(api.get("lost"), "d"),
+        api_median=number(api.get("loso_median"), ".2f"),
+        api_p90=number(api.get("loso_p90"), ".2f"),
+        api_median_factor=_factor(api.get("loso_median")),
+        api_p90_factor=_factor(api.get("loso_p90")),
     )

@@ -47,6 +47,21 @@ def origin_share_area(snap: Snapshot) -> None:
             linewidth=2.4,
             label=label,
         )
+    # The long tail and the stealth models have no country: each group's line is a floor, and
+    # its share could be higher by up to their share (a hatched band above the two named lines).
+    spare = recut.unattributed_share(snap).reindex(shares.index).fillna(0.0)
+    for i, key in enumerate(("cn_open", "us_closed")):
+        ax.fill_between(
+            shares.index,
+            shares[key].to_numpy(),
+            (shares[key] + spare).clip(upper=100).to_numpy(),
+            facecolor="none",
+            edgecolor=colours[key],
+            hatch="///",
+            linewidth=0.0,
+            alpha=0.45,
+            label="Up to this, if the unattributed tokens were theirs" if i == 0 else None,
+        )
     points = sourced_points(snap, "share", ("cn_open", "us_closed"))
     points = points[points["weeks"] == 1]
     for i, row in enumerate(points.itertuples()):
@@ -82,6 +97,7 @@ def origin_share_area(snap: Snapshot) -> None:
     hover.lines(ax, shares.rename(columns=recut.ESSAY_SPLIT), hover.percent)
     cn = recut.china_share(snap)
     data = shares.rename(columns=lambda k: f"{recut.ESSAY_SPLIT[k]} (% of tokens)")
+    data["Unattributed: long tail and stealth models (% of tokens)"] = spare
     for key in recut.ESSAY_SPLIT:
         if key in bands:
             data[f"{recut.ESSAY_SPLIT[key]} band p5 (%)"] = bands[key]["p5"]
@@ -92,7 +108,11 @@ def origin_share_area(snap: Snapshot) -> None:
         caption=(
             "The same tokens re-cut by where each model was made: weekly share of all tokens of "
             "China, open weights (solid), US, closed weights (dashed) and everything else "
-            "(dotted), which includes Chinese closed-weight models and the long tail."
+            "(dotted), which includes Chinese closed-weight models and the long tail. The long "
+            "tail of unlisted models and the stealth models have no country, so each group's "
+            "line is a floor: the hatched band above it reaches what the group would carry if "
+            f"every unattributed token were its own ({spare.min():.0f} to {spare.max():.0f} % of "
+            "a week)."
             + band_text(found)
             + (
                 " The hatched box is the sourced mid-2025 peak of Chinese open-weight models."
@@ -139,10 +159,19 @@ def trajectory_text(snap: Snapshot) -> str:
         return f"The trajectory cannot be measured on this snapshot: {rise.measured}."
     first, last = recut.month_spans(snap, claims.MONTH_WEEKS)
     n = rise.numbers
+    spare = recut.unattributed_share(snap)
+    k = claims.MONTH_WEEKS
+    ceiling = n["first_pct"] + float(spare.iloc[:k].mean())
     return (
         f"Models made in China carried **{n['first_pct']:.1f} %** of all tokens on average in "
         f"the first four weeks ({first}) and **{n['last_pct']:.1f} %** in the last four "
-        f"({last}): {change_words(n['last_pct'] - n['first_pct'])}."
+        f"({last}): {change_words(n['last_pct'] - n['first_pct'])}. Both are floors, since the "
+        f"unattributed tokens (the long tail and the stealth models: "
+        f"{float(spare.iloc[:k].mean()):.1f} % of the first four weeks, "
+        f"{float(spare.iloc[-k:].mean()):.1f} % of the last four) may be partly Chinese. Were "
+        f"every unattributed token of the first four weeks Chinese, China's share then would be "
+        f"{ceiling:.1f} %, and the change to the last four weeks' floor "
+        f"{change_words(n['last_pct'] - ceiling)}."
     )
 
 
