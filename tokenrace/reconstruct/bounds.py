@@ -42,13 +42,14 @@ class Bounds:
 
 
 def listed_by(anchor) -> set[str]:
-    """The models an ``unlisted_max`` anchor's source lists: its subject is
-    ``unlisted:slug1+slug2+…`` (as the importer writes it)."""
+    """The names an ``unlisted_max`` or ``author_share_max`` anchor's source lists (models, or
+    authors): its subject is ``unlisted:name1+name2+…``, as the importer writes it. Raises
+    :class:`~tokenrace.sources.inputs.SourcesError` naming the anchor for any other subject."""
     head, _, names = str(anchor.subject).partition(":")
     if head != "unlisted" or not names:
         raise SourcesError(
-            f"anchor {anchor.id}: unlisted_max subject {anchor.subject!r} does not name the "
-            "listed models (unlisted:slug1+slug2+…); re-run the importer"
+            f"anchor {anchor.id}: {anchor.kind} subject {anchor.subject!r} does not name what "
+            "its source lists (unlisted:name1+name2+…); re-run the importer"
         )
     return set(names.split("+"))
 

@@ -328,7 +328,7 @@ def _measure(anchor, wide, total, attrs, week, weeks, free) -> float:
     if anchor.kind == "other":
         return wide.at[week, c.OTHER] / unit if c.OTHER in wide else 0.0
     if anchor.kind == "unlisted_max":
-        named = bounds.listed_by(anchor)
+        named = _named(anchor)
         rest = [m for m in wide.columns if m != c.OTHER and m not in named]
         most = float(wide.loc[week, rest].max()) if rest else 0.0
         return most / unit * _share_of_week(anchor)
@@ -395,22 +395,19 @@ def _measure_reading(anchor, wide: pd.DataFrame, total: pd.Series, attrs, week) 
     if anchor.kind == "author_share":
         return 100 * float(listed[authors == anchor.subject].sum()) / whole
     if anchor.kind == "author_share_max":
-        named = named_authors(anchor)
+        named = _named(anchor)
         return 100 * float(listed[~authors.isin(named)].sum()) / whole
     country = attrs["country"].reindex(listed.index).fillna("")
     return 100 * float(listed[country == anchor.subject].sum()) / whole
 
 
-def named_authors(anchor) -> list[str]:
-    """The authors an ``author_share_max`` anchor's reading lists: its subject is
-    ``unlisted:author1+author2+…`` (as the importer writes it)."""
-    head, _, names = str(anchor.subject).partition(":")
-    if head != "unlisted" or not names:
-        raise ReconstructionError(
-            f"anchor {anchor.id}: author_share_max subject {anchor.subject!r} does not name the "
-            "listed authors (unlisted:author1+author2+…); re-run the importer"
-        )
-    return names.split("+")
+def _named(anchor) -> set[str]:
+    """The names an ``unlisted:…`` subject lists (:func:`tokenrace.reconstruct.bounds.listed_by`),
+    a bad subject raising :class:`ReconstructionError`, as every measuring error does."""
+    try:
+        return bounds.listed_by(anchor)
+    except SourcesError as err:
+        raise ReconstructionError(str(err)) from None
 
 
 def unattributed_share(view: WeeklyView, attrs: pd.DataFrame, *weeks) -> float:

@@ -21,12 +21,12 @@ does (by default ``data/authors.csv``).
 from __future__ import annotations
 
 import csv
-import hashlib
 from pathlib import Path
 
 from tokenrace.snapshot import contract as c
 from tokenrace.snapshot.paths import DEFAULT_DATA_DIR, REPO_ROOT
 from tokenrace.sources.fetch.settings import FetchError
+from tokenrace.sources.measured.upstream import sha256
 
 #: The committed files a replay reads by default.
 DEFAULT_MODELS = DEFAULT_DATA_DIR / c.MODELS_FILE
@@ -41,11 +41,6 @@ def shown(path: Path) -> str:
         if path.is_relative_to(root):
             return prefix + path.relative_to(root).as_posix()
     return str(path)
-
-
-def sha256(path: Path) -> str:
-    """The SHA-256 of a file's bytes, in hex."""
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 class ModelsCsv:
