@@ -28,7 +28,7 @@ def origin_share_area(snap: Snapshot) -> None:
         "rest": "#777777",
     }
     styles = {"cn_open": "-", "us_closed": "--", "rest": ":"}
-    fig, ax = charts.new_figure("Share of weekly tokens by where\nthe model was made", height=5.2)
+    fig, ax = charts.new_figure("Share of weekly tokens by where\nthe model was made", height=6.4)
     for key, label in recut.ESSAY_SPLIT.items():
         if key in bands:
             ax.fill_between(
@@ -60,7 +60,7 @@ def origin_share_area(snap: Snapshot) -> None:
             hatch="///",
             linewidth=0.0,
             alpha=0.45,
-            label="Up to this, if the unattributed tokens were theirs" if i == 0 else None,
+            label="If every unattributed token were theirs" if i == 0 else None,
         )
     points = sourced_points(snap, "share", ("cn_open", "us_closed"))
     points = points[points["weeks"] == 1]
@@ -90,7 +90,7 @@ def origin_share_area(snap: Snapshot) -> None:
             label="Sourced peak (China, open weights)" if i == 0 else None,
         )
     ends = shares.iloc[-1]
-    ax.legend(loc="upper center", bbox_to_anchor=(0.45, -0.12), ncols=2, fontsize=10.5)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncols=1, fontsize=10.5)
     ax.set_ylabel("Share of all tokens (%)")
     ax.set_ylim(0, 100)
     charts.week_axis(ax)
