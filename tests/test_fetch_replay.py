@@ -21,6 +21,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from test_fetch import error_message
 
 from tokenrace.cli import main as cli_main
 from tokenrace.snapshot.paths import DEFAULT_DATA_DIR, RAW_SOURCES_DIR
@@ -82,15 +83,6 @@ def week_days(monday: str) -> list[date]:
 def read_csv(path: Path) -> list[dict[str, str]]:
     with path.open(newline="", encoding="utf-8") as handle:
         return list(csv.DictReader(handle))
-
-
-def error_message(stderr: str) -> str:
-    """The one ``fetch:`` message (with its continuation lines); progress lines are ignored."""
-    assert "Traceback" not in stderr
-    lines = stderr.splitlines()
-    starts = [i for i, line in enumerate(lines) if line.startswith("fetch:")]
-    assert len(starts) == 1, stderr
-    return "\n".join(lines[starts[0] :])
 
 
 @pytest.fixture(scope="module")

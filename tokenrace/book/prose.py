@@ -177,10 +177,7 @@ def trust_values(found: dict) -> Values:
         skipped=number(tokens.get("skipped"), "d"),
         fit_median=number(tokens.get("fit_median"), ".2f"),
         fit_p90=number(tokens.get("fit_p90"), ".2f"),
-        loso_median=number(tokens.get("loso_median"), ".2f"),
-        loso_p90=number(tokens.get("loso_p90"), ".2f"),
-        loso_median_factor=_factor(tokens.get("loso_median")),
-        loso_p90_factor=_factor(tokens.get("loso_p90")),
+        **_left_out("loso", tokens),
         share_values=number(shares.get("values"), "d"),
         share_loso_median=number(shares.get("loso_median"), ".1f", "pp"),
         share_loso_p90=number(shares.get("loso_p90"), ".1f", "pp"),
@@ -189,8 +186,16 @@ def trust_values(found: dict) -> Values:
         no_values=text(", ".join(found["no_values"]) or "none"),
         api_values=number(api.get("values"), "d"),
         api_lost=number(api.get("lost"), "d"),
-        api_median=number(api.get("loso_median"), ".2f"),
-        api_p90=number(api.get("loso_p90"), ".2f"),
-        api_median_factor=_factor(api.get("loso_median")),
-        api_p90_factor=_factor(api.get("loso_p90")),
+        **_left_out("api", api),
     )
+
+
+def _left_out(prefix: str, row: dict) -> dict[str, Text]:
+    """A validation row's leave-one-source-out errors of token values: ``<prefix>_median`` and
+    ``<prefix>_p90`` in |ln ratio|, and the factors they mean (``…_factor``)."""
+    return {
+        f"{prefix}_median": number(row.get("loso_median"), ".2f"),
+        f"{prefix}_p90": number(row.get("loso_p90"), ".2f"),
+        f"{prefix}_median_factor": _factor(row.get("loso_median")),
+        f"{prefix}_p90_factor": _factor(row.get("loso_p90")),
+    }

@@ -171,20 +171,18 @@ def rebuild(
     inputs: pd.DataFrame,
     models: list[str],
     weeks: pd.DatetimeIndex,
-    anchors: pd.DataFrame | None = None,
-    listed: Iterable[str] | None = None,
+    anchors: pd.DataFrame,
+    listed: Iterable[str],
 ) -> tuple[rc.WeeklyView, list[str], int]:
     """The weekly table rebuilt from ``inputs`` at their central values, as the anchors are
     measured on it, bounded by ``anchors`` (caps and closed weeks, as the snapshot's own:
-    :func:`tokenrace.reconstruct.representative.plan`); the listed models left without any token
-    point (no tokens: ``lost``; among ``listed``, the snapshot's listed models, by default all of
-    ``models``); and how many weeks had their listed models scaled down to leave the long tail
-    its minimum."""
+    :func:`tokenrace.reconstruct.representative.plan`); the snapshot's ``listed`` models left
+    without any token point (no tokens: ``lost``); and how many weeks had their listed models
+    scaled down to leave the long tail its minimum."""
     free = inputs["series"].str.endswith(FREE_SUFFIX)
     pointed = set(inputs.loc[~free & inputs["week"].isin(weeks), "series"])
-    lost = sorted(set(models if listed is None else listed) - pointed)
-    none = inputs.iloc[0:0].assign(subject="", role="", kind="")
-    plan = rc.plan(inputs, none if anchors is None else anchors, models, weeks)
+    lost = sorted(set(listed) - pointed)
+    plan = rc.plan(inputs, anchors, models, weeks)
     series, scaled = en.with_room_for_other(plan.rebuild(plan.central))
     wide = pd.DataFrame(series.listed[0].T, index=plan.weeks, columns=plan.models)
     wide[c.OTHER] = series.other[0]

@@ -4,7 +4,7 @@ Two archives of the same API rows are read (``raw/data-api/``):
 
 - ``llm-carbon-index/YYYY-MM-DD.json``: whole replies, ``{"meta": {...}, "data": [rows]}``,
   each repeating its trailing 30 days; checked by the same code as a reply fetched with a key
-  (:func:`tokenrace.sources.fetch.rankings.parse_rankings`);
+  (:func:`tokenrace.sources.fetch.replay.read_reply`, as a replay reads them);
 - ``casualstudy/openrouter-usage.json``: the same rows collected by another party, as a mapping
   date → permaslug → row.
 
@@ -48,7 +48,7 @@ from datetime import date, timedelta
 from fractions import Fraction
 from pathlib import Path
 
-from tokenrace.sources.fetch.rankings import Window, parse_rankings, parse_rows
+from tokenrace.sources.fetch.replay import read_reply
 from tokenrace.sources.fetch.settings import FetchError
 from tokenrace.sources.measured.aliases import Aliases, Resolved
 from tokenrace.sources.measured.numbers import billions, fixed
@@ -96,24 +96,19 @@ Rows = list[tuple[date, str, int]]
 
 
 def _replies(raw: Path, log: Callable[[str], None]) -> list[tuple[str, Rows]]:
-    """The rows of every archived reply. A reply with ``meta`` is checked as a fetched one is
-    (its rows inside ``meta``'s window); one the archive kept without ``meta`` (the
-    2026-06-14 file holds one day's rows only) has its rows checked the same way, unwindowed."""
+    """The rows of every archived reply, read and checked as a replay reads them
+    (:func:`tokenrace.sources.fetch.replay.read_reply`: a reply with ``meta`` as a fetched one,
+    its rows inside ``meta``'s window; one the archive kept without ``meta``, the 2026-06-14
+    file, row by row)."""
     folder = raw / REPLIES
     found = []
     for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
-        shown = f"{REPLIES}/{path.name}"
-        root = Node(load_json(path, shown), shown)
         try:
-            if root.has("meta"):
-                meta = root.get("meta")
-                window = Window(*(_day(meta.get(k)) for k in ("start_date", "end_date")))
-                rows = parse_rankings(path.read_bytes(), window, shown).rows
-            else:
-                rows = parse_rows(root.get("data").items() and root.value["data"], None, shown)
+            reply = read_reply(path)
         except FetchError as err:
             raise RawSourceError(str(err)) from None
-        found.append((shown, [(r.day, r.permaslug, r.tokens) for r in rows]))
+        rows = [(day, p, t) for day, held in sorted(reply.days.items()) for p, t in held.items()]
+        found.append((f"{REPLIES}/{path.name}", rows))
     log(f"{REPLIES}: read {len(found)} reply file(s)")
     return found
 
