@@ -158,6 +158,55 @@ def test_draws_stay_within_the_contract(snap) -> None:
     assert (np.nan_to_num(free) <= listed + 1).all() and (np.nan_to_num(free) >= 0).all()
 
 
+def test_each_draw_splits_the_long_tail_and_keeps_every_week_whole(snap) -> None:
+    plan = rc.design(SOURCES, list(snap.models["model"]), snap.weeks)
+    template = Cube.from_snapshot(snap)
+    cube, _ = ensemble.draw(plan, template, n=60)
+    floor = ensemble.rebuild_cube(
+        plan, ensemble.draw_values(plan.inputs, 60, np.random.default_rng(ensemble.SEED)), template
+    )
+    # The split moves tokens within the tail only: every week's total and every listed model
+    # are those of the same draw with the tail left whole.
+    assert (cube.tokens.sum(axis=1) == floor.tokens.sum(axis=1)).all()
+    assert (cube.tokens[:, cube.listed] == floor.tokens[:, floor.listed]).all()
+    parts = [ensemble.TAIL_PART + g for g in ensemble.TAIL_GROUPS]
+    assert list(cube.models[-3:]) == [*parts, "other"]
+    assert not cube.listed[-3:].any()
+    assert list(cube.attrs.loc[parts, "country"]) == ["CN", "US"]
+    tail = cube.tokens[:, -3:, :]
+    assert (tail >= 0).all() and (tail % 1_000_000 == 0).all()
+    # The parts vary from draw to draw: the tail's mix is drawn, not fixed.
+    cn_part = tail[:, 0, :].sum(axis=1) / tail.sum(axis=(1, 2))
+    assert cn_part.min() < 0.2 and cn_part.max() > 0.6
+
+
+def test_the_tail_mix_is_uniform_over_all_splits() -> None:
+    mix = ensemble.tail_mix(20_000, np.random.default_rng(1))
+    assert mix.shape == (20_000, len(ensemble.TAIL_GROUPS) + 1)
+    assert np.allclose(mix.sum(axis=1), 1) and (mix >= 0).all()
+    assert np.allclose(mix.mean(axis=0), 1 / mix.shape[1], atol=0.01)  # no group favoured
+
+
+def test_a_reading_keeps_a_country_within_its_bounds(snap) -> None:
+    plan = rc.design(SOURCES, list(snap.models["model"]), snap.weeks)
+    template = Cube.from_snapshot(snap)
+    series = plan.rebuild(plan.central)
+    k = int(np.flatnonzero(~np.isnan(plan.shares["CN"][0]))[0])
+    total = series.total[0, k]
+    shares = {code: np.full((2, len(plan.weeks)), np.nan) for code in ("CN", "US")}
+    country = template.attrs["country"].reindex(series.models).to_numpy()
+    listed_cn = series.listed[0, country == "CN", k].sum()
+    # A bound that allows at most 1 point of all tokens more than China's listed models: a draw
+    # that gives China the whole tail is held there.
+    shares["CN"][:, k] = [0.0, 100 * listed_cn / total + 1]
+    everything = np.array([[1.0, 0.0, 0.0]])
+    parts = ensemble.split_tail(series, everything, shares, template)
+    assert parts[0, 0, k] <= total / 100 + 1
+    assert parts[0, 0, k] >= total / 100 - 1_000_000
+    unbounded = [j for j in range(len(plan.weeks)) if j != k]
+    assert (parts[0, 0, unbounded] == series.other[0, unbounded]).all()
+
+
 def test_the_central_draw_is_the_committed_snapshot(snap) -> None:
     plan = rc.design(SOURCES, list(snap.models["model"]), snap.weeks)
     rebuilt = ensemble.rebuild_cube(plan, plan.central, Cube.from_snapshot(snap))

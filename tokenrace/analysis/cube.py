@@ -1,10 +1,11 @@
 """Weekly tokens of one snapshot, or of many draws of it, as arrays the claims are computed on.
 
 A :class:`Cube` holds ``tokens[d, m, k]``: tokens of model ``m`` (the long tail ``other`` last)
-in week ``k`` of draw ``d``, and ``free[d, m, k]``, the free-variant part of them (NaN where
-unknown). The committed snapshot is a cube of one draw; the evidence ensemble is a cube of
-hundreds. Every claim is written once, on cubes, so the book's verdict and the ensemble's use the
-same code.
+in week ``k`` of draw ``d`` (a cube of the ensemble splits the long tail into drawn parts, rows
+named ``other:<group>`` before ``other``, each with its group's country and weights), and
+``free[d, m, k]``, the free-variant part of them (NaN where unknown). The committed snapshot is
+a cube of one draw; the evidence ensemble is a cube of hundreds. Every claim is written once,
+on cubes, so the book's verdict and the ensemble's use the same code.
 
 Units: tokens per Monday-start UTC week; prices in USD per million tokens.
 """
@@ -20,6 +21,9 @@ import pandas as pd
 from tokenrace.analysis import recut
 from tokenrace.snapshot import contract as c
 from tokenrace.snapshot.load import Snapshot
+
+#: The name of a drawn part of the long tail starts with this (``other:cn_open``).
+TAIL_PART = c.OTHER + ":"
 
 
 class NotTestable(Exception):
@@ -69,8 +73,9 @@ class Cube:
 
     @cached_property
     def listed(self) -> np.ndarray:
-        """``(M,)`` True for listed models, False for the long tail."""
-        return np.asarray(self.models != c.OTHER)
+        """``(M,)`` True for listed models, False for the long tail (and its drawn parts)."""
+        tail = (self.models == c.OTHER) | self.models.str.startswith(TAIL_PART)
+        return ~np.asarray(tail, dtype=bool)
 
     def column(self, name: str) -> np.ndarray:
         """A model attribute as an array in model order (``country`` "" when unattributed)."""

@@ -332,3 +332,73 @@ def trust_note(found: dict):
     if "note" not in found:
         return None
     return Markdown(f"{found['note']} Every number below reads *unknown*.")
+
+
+# --- each source's range, from its measured disagreement -----------------------------------------
+
+
+def source_ranges(snap: Snapshot) -> pd.DataFrame:
+    """Each measured source's overlaps with the others and the range it takes from them
+    (:func:`tokenrace.sources.agreement.disagreement`); empty without ``sources/measured.csv``."""
+    from tokenrace.snapshot.layout import MEASURED_FILE, SOURCES_DIR
+    from tokenrace.sources.agreement import disagreement
+    from tokenrace.sources.inputs import read_anchor_file
+
+    path = snap.path / SOURCES_DIR / MEASURED_FILE
+    if not path.is_file():
+        return pd.DataFrame(columns=["source", "others", "pairs", "median", "p90", "half_width"])
+    return disagreement(read_anchor_file(path, MEASURED_FILE))
+
+
+def source_range_table(found: pd.DataFrame) -> pd.DataFrame:
+    """The ranges for display: the source, what it overlaps, how many values, the median and
+    90th-percentile difference, and the range its anchors take (or the grade default)."""
+    from tokenrace.sources.inputs import GRADE_HALF_WIDTH
+
+    def pct(value: float) -> str:
+        return "–" if pd.isna(value) else f"{100 * value:.1f} %"
+
+    default = f"grade default (A ±{100 * GRADE_HALF_WIDTH['A']:.0f} %)"
+    rows = [
+        (
+            r.source,
+            r.others or "none",
+            str(r.pairs),
+            pct(r.median),
+            pct(r.p90),
+            default if pd.isna(r.half_width) else f"±{100 * r.half_width:.0f} %",
+        )
+        for r in found.itertuples()
+    ]
+    columns = ["Source", "Overlaps", "Values", "Median", "P90", "Range"]
+    return tables.one_header_row(pd.DataFrame(rows, columns=columns).set_index("Source"))
+
+
+def source_range_text(found: pd.DataFrame) -> str:
+    """One paragraph (Markdown) on where the measured sources overlap and the ranges they take,
+    computed from ``found`` (:func:`source_ranges`); it reads right for any outcome."""
+    from tokenrace.sources.agreement import MIN_PAIRS
+
+    if found.empty:
+        return (
+            "This snapshot has no imported measurements, so every anchor takes its grade's "
+            "default range."
+        )
+    ranged = found[found["half_width"].notna()]
+    alone = found[found["half_width"].isna()]
+    parts = []
+    for r in ranged.itertuples():
+        parts.append(
+            f"{r.source} overlaps {r.others} on {r.pairs} values: they differ by a median of "
+            f"{100 * r.median:.1f} % and by at most {100 * r.p90:.1f} % in nine of ten, so its "
+            f"anchors take a range of ±{100 * r.half_width:.0f} %"
+        )
+    text = "; ".join(parts) + ". " if parts else ""
+    if not alone.empty:
+        names = ", ".join(alone["source"])
+        verb = "overlaps" if len(alone) == 1 else "overlap"
+        text += (
+            f"{names} {verb} no other measured source on the {MIN_PAIRS} or more values a "
+            "range needs, so its anchors keep their grade's default range."
+        )
+    return text.strip()

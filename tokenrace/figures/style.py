@@ -98,7 +98,7 @@ def sourced_points(snap: Snapshot, kind: str, subjects: tuple[str, ...] = ()) ->
     for a snapshot without ``sources/`` (a fetched one, say).
     """
     from tokenrace.snapshot.layout import SOURCES_DIR
-    from tokenrace.sources.inputs import anchor_range, read_anchors
+    from tokenrace.sources.inputs import anchor_range, read_anchors, source_ranges
 
     columns = ["id", "week", "weeks", "subject", "value", "low", "high", "grade"]
     path = snap.path / SOURCES_DIR
@@ -111,7 +111,11 @@ def sourced_points(snap: Snapshot, kind: str, subjects: tuple[str, ...] = ()) ->
         & anchors["week"].between(snap.weeks[0], snap.weeks[-1])
         & (anchors["subject"].isin(subjects) if subjects else True)
     ].copy()
-    ranges = [anchor_range(r.grade, r.value, r.low, r.high) for r in rows.itertuples()]
+    measured = source_ranges(path)
+    ranges = [
+        anchor_range(r.grade, r.value, r.low, r.high, measured.get(r.source_id))
+        for r in rows.itertuples()
+    ]
     rows["low"] = [lo for lo, _ in ranges]
     rows["high"] = [hi for _, hi in ranges]
     return rows[columns].sort_values("week", kind="stable").reset_index(drop=True)

@@ -10,6 +10,9 @@ Monday-start UTC week):
 - **Closed weeks.** A week with an ``other`` (or ``other_to_date``) knot has its long tail
   measured (the Data API's ``other`` rows): its listed models are the measured ones, so a model
   without a point of its own there has no listed tokens (its tokens, if any, are in the tail).
+- **Country shares.** A reading's ``country_share`` anchor (role ``check``) bounds a country's
+  share of all tokens in its week (percent, ``low`` to ``high``): the ensemble keeps the part of
+  the long tail it gives that country within them (:mod:`tokenrace.reconstruct.ensemble`).
 
 :class:`tokenrace.reconstruct.series.Design` applies both to every interpolated cell, never to a
 model's own points.
@@ -29,16 +32,20 @@ from tokenrace.sources.inputs import TO_DATE, WEEK_DAYS, SourcesError
 BILLION = 1e9
 UNLISTED_MAX = "unlisted_max"
 OTHER_KINDS = ("other", "other" + TO_DATE)
+COUNTRY_SHARE = "country_share"
 
 
 @dataclass(frozen=True)
 class Bounds:
     """``caps`` ``(M, K)`` in tokens (inf where nothing bounds a cell), the anchor id of each cap
-    (``cap_ids``, text, empty where none) and the ``closed`` weeks ``(K,)``."""
+    (``cap_ids``, text, empty where none), the ``closed`` weeks ``(K,)``, and ``shares``: for
+    each country a reading bounds, its low and high share of all tokens per week, ``(2, K)`` in
+    percent (NaN in a week no reading bounds)."""
 
     caps: np.ndarray
     cap_ids: np.ndarray
     closed: np.ndarray
+    shares: dict[str, np.ndarray]
 
 
 def listed_by(anchor) -> set[str]:
@@ -82,4 +89,21 @@ def from_anchors(anchors: pd.DataFrame, models: list[str], weeks: pd.DatetimeInd
         for m, model in enumerate(models):
             if model not in listed and cap < caps[m, k]:
                 caps[m, k], ids[m, k] = cap, anchor.id
-    return Bounds(caps, ids, closed_weeks(anchors, weeks))
+    return Bounds(caps, ids, closed_weeks(anchors, weeks), country_shares(anchors, weeks))
+
+
+def country_shares(anchors: pd.DataFrame, weeks: pd.DatetimeIndex) -> dict[str, np.ndarray]:
+    """For each country a ``country_share`` check anchor bounds in ``weeks``: ``(2, K)``, its
+    low and high share of all tokens (percent; NaN where no reading bounds the week). A missing
+    side is no bound (0 or 100 %)."""
+    position = {w: k for k, w in enumerate(weeks)}
+    shares: dict[str, np.ndarray] = {}
+    rows = anchors[(anchors["kind"] == COUNTRY_SHARE) & (anchors["role"] == "check")]
+    for anchor in rows.itertuples(index=False):
+        k = position.get(anchor.week)
+        if k is None:
+            continue
+        pair = shares.setdefault(str(anchor.subject), np.full((2, len(weeks)), np.nan))
+        pair[0, k] = 0.0 if math.isnan(anchor.low) else float(anchor.low)
+        pair[1, k] = 100.0 if math.isnan(anchor.high) else float(anchor.high)
+    return shares

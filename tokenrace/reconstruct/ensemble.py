@@ -8,8 +8,24 @@ than the reconstruction's minimum share of a week (3 %), that week's listed mode
 in proportion until it has: the platform total bounds the models in it, and shares among the listed
 models are kept; the scaled counts are rounded down to whole millions of tokens again, like every
 rebuilt count (:func:`tokenrace.reconstruct.series.quantize`). (The committed snapshot meets the
-minimum as it is.) The generator is seeded:
-the same inputs and seed give the same draws.
+minimum as it is.)
+
+**The long tail's mix.** The long tail (``other``: every model outside the listed ones) has no
+country in the data. The committed snapshot leaves it unattributed, so every share by country
+there is a floor. Each draw instead splits it: a part to Chinese open-weight models, a part to
+US closed-weight models (the essay's two named groups) and the rest left unattributed, the split
+drawn uniformly over all splits (a flat Dirichlet: the spacings of two sorted uniform numbers),
+the same in every week of the draw (:func:`tail_mix`). Where a reading bounds a country's share
+of all tokens in a week (:attr:`tokenrace.reconstruct.series.Design.shares`), that country's
+part is moved to the nearest value that keeps the country within the bounds (never below zero,
+never above the tail left). Each part is rounded down to whole millions of tokens, and the
+unattributed rest is the tail minus the parts, so each week still sums exactly. Stealth models
+are listed models of an undisclosed lab and stay unattributed in every draw. The one-at-a-time
+ends (:func:`ends`) and the central rebuild keep the tail unattributed, as the committed
+snapshot does.
+
+The generator is seeded: the same inputs and seed give the same draws (the tail's mix is drawn
+after the inputs, so it leaves their draws as they were).
 
 :data:`DRAWS` is chosen so that a share of draws is known within ±5 percentage points at 95 %:
 the worst case (a share of one half) needs 1.96² × 0.25 / 0.05² = 384.2 draws.
@@ -22,7 +38,8 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from tokenrace.analysis.cube import Cube
+from tokenrace.analysis.cube import TAIL_PART, Cube
+from tokenrace.analysis.recut import ORIGIN_GROUPS
 from tokenrace.reconstruct import representative as rc
 from tokenrace.reconstruct.series import Design, Series, quantize
 from tokenrace.sources.inputs import TOKENS_UNIT
@@ -31,6 +48,9 @@ from tokenrace.sources.inputs import TOKENS_UNIT
 DRAWS = 400
 #: Seed of the draws (the snapshot's as-of date of the first published edition).
 SEED = 20260529
+#: The groups a draw gives a part of the long tail, each with its country and open weights; the
+#: rest of the tail stays unattributed (``other``).
+TAIL_GROUPS: dict[str, tuple[str, bool]] = {"cn_open": ("CN", True), "us_closed": ("US", False)}
 
 
 def margin_of_error(draws: int, share: float = 0.5) -> float:
@@ -65,12 +85,72 @@ def ends(inputs: pd.DataFrame) -> np.ndarray:
     return values
 
 
-def as_cube(series: Series, template: Cube) -> Cube:
-    """The rebuilt series as a cube with the snapshot's model attributes (``template``)."""
-    models = pd.Index([*series.models, "other"])
+def tail_mix(n: int, rng: np.random.Generator) -> np.ndarray:
+    """``(n, G + 1)``: each draw's split of the long tail, a fraction for each group of
+    :data:`TAIL_GROUPS` and the unattributed rest last, uniform over all splits (the spacings of
+    ``G`` sorted uniform numbers in [0, 1))."""
+    cuts = np.sort(rng.random((n, len(TAIL_GROUPS))), axis=1)
+    edges = np.concatenate([np.zeros((n, 1)), cuts, np.ones((n, 1))], axis=1)
+    return np.diff(edges, axis=1)
+
+
+def split_tail(
+    series: Series, mix: np.ndarray, shares: dict[str, np.ndarray], template: Cube
+) -> np.ndarray:
+    """The drawn parts of the long tail, ``(D, G, K)`` tokens, one per group of
+    :data:`TAIL_GROUPS`: the draw's fraction of the tail (``mix``, :func:`tail_mix`), moved
+    where a reading bounds the group's country (``shares``, percent of all tokens, ``(2, K)``)
+    to the nearest value inside the bounds, then kept within zero and the tail not yet given,
+    and rounded down to whole millions of tokens."""
+    other, total = series.other, series.total
+    country = template.attrs["country"].reindex(series.models).fillna("").to_numpy()
+    parts: list[np.ndarray] = []
+    for j, (_, (code, _open)) in enumerate(TAIL_GROUPS.items()):
+        part = other * mix[:, j, None]
+        bound = shares.get(code)
+        if bound is not None:
+            listed = series.listed[:, country == code, :].sum(axis=1)
+            low = bound[0][None, :] * total / 100 - listed
+            high = bound[1][None, :] * total / 100 - listed
+            part = np.where(np.isnan(low), part, np.minimum(np.maximum(part, low), high))
+        left = other - sum(parts) if parts else other
+        parts.append(quantize(np.clip(part, 0.0, left), np.floor))
+    return np.stack(parts, axis=1)
+
+
+def tail_attrs(template: Cube, models: pd.Index) -> pd.DataFrame:
+    """The template's model attributes for ``models``, with those of the tail's drawn parts
+    (``other:<group>``: their group's country and weights, no price)."""
     attrs = template.attrs.reindex(models)
-    tokens = np.concatenate([series.listed, series.other[:, None, :]], axis=1)
-    free = np.concatenate([series.free, np.full_like(series.other[:, None, :], np.nan)], axis=1)
+    for group, (code, open_) in TAIL_GROUPS.items():
+        name = TAIL_PART + group
+        if name in attrs.index:
+            attrs.loc[name, ["name", "author", "lab", "country", "open_weights", "group"]] = [
+                f"Long tail, drawn part: {ORIGIN_GROUPS[group]}",
+                "",
+                "Other models",
+                code,
+                open_,
+                group,
+            ]
+    return attrs
+
+
+def as_cube(series: Series, template: Cube, parts: np.ndarray | None = None) -> Cube:
+    """The rebuilt series as a cube with the snapshot's model attributes (``template``); with
+    ``parts`` (:func:`split_tail`), the long tail split into them and its unattributed rest."""
+    rest = series.other[:, None, :]
+    names: list[str] = []
+    blocks = [series.listed]
+    if parts is not None:
+        names = [TAIL_PART + group for group in TAIL_GROUPS]
+        blocks.append(parts)
+        rest = rest - parts.sum(axis=1, keepdims=True)
+    models = pd.Index([*series.models, *names, "other"])
+    attrs = tail_attrs(template, models)
+    tokens = np.concatenate([*blocks, rest], axis=1)
+    unknown = np.full((series.listed.shape[0], len(names) + 1, len(series.weeks)), np.nan)
+    free = np.concatenate([series.free, unknown], axis=1)
     return replace(
         template, weeks=series.weeks, models=models, tokens=tokens, free=free, attrs=attrs
     )
@@ -94,12 +174,15 @@ def with_room_for_other(series: Series) -> tuple[Series, int]:
 
 
 def draw(design: Design, template: Cube, n: int = DRAWS, seed: int = SEED) -> tuple[Cube, int]:
-    """``n`` draws as a cube, and how many (draw, week) cells had their listed models scaled."""
+    """``n`` draws as a cube, the long tail split by each draw's mix (:func:`split_tail`), and
+    how many (draw, week) cells had their listed models scaled."""
     rng = np.random.default_rng(seed)
     series, raised = with_room_for_other(design.rebuild(draw_values(design.inputs, n, rng)))
-    return as_cube(series, template), raised
+    parts = split_tail(series, tail_mix(n, rng), design.shares, template)
+    return as_cube(series, template, parts), raised
 
 
 def rebuild_cube(design: Design, values: np.ndarray, template: Cube) -> Cube:
-    """The cube of the given input values (``(D, P)``), by the ensemble's rule."""
+    """The cube of the given input values (``(D, P)``), by the ensemble's rule, the long tail
+    left unattributed (as in the committed snapshot)."""
     return as_cube(with_room_for_other(design.rebuild(values))[0], template)

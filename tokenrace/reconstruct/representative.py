@@ -111,7 +111,9 @@ def plan(
         base = inputs["series"].str.removesuffix(FREE_SUFFIX)
         inputs = inputs[base.isin([TOTAL, *listed])].reset_index(drop=True)
         limits = bounds.from_anchors(anchors, listed, weeks)
-        return Design(inputs, listed, weeks, limits.caps, limits.closed, limits.cap_ids)
+        return Design(
+            inputs, listed, weeks, limits.caps, limits.closed, limits.cap_ids, limits.shares
+        )
     except (SourcesError, ValueError) as err:
         raise ReconstructionError(str(err)) from None
 

@@ -89,8 +89,10 @@ class Design:
     ``models`` are the listed models' slugs (each must have token points); ``weeks`` the
     Monday-start weeks of the snapshot. ``caps`` (``(M, K)`` tokens in ``models`` order, inf
     where nothing bounds a cell) and ``closed`` (``(K,)``) are the measurements' bounds (none by
-    default). Raises ValueError for a point outside the weeks, a model without points, or points
-    of an unknown model.
+    default); ``shares`` the readings' bounds on countries' shares of all tokens (percent,
+    ``(2, K)`` low and high per country code, NaN where none), which the ensemble's split of the
+    long tail keeps. Raises ValueError for a point outside the weeks, a model without points, or
+    points of an unknown model.
     """
 
     def __init__(
@@ -101,6 +103,7 @@ class Design:
         caps: np.ndarray | None = None,
         closed: np.ndarray | None = None,
         cap_ids: np.ndarray | None = None,
+        shares: dict[str, np.ndarray] | None = None,
     ):
         self.inputs = inputs.reset_index(drop=True)
         self.weeks = pd.DatetimeIndex(weeks)
@@ -139,6 +142,7 @@ class Design:
         self.caps = np.full(shape, np.inf) if caps is None else np.asarray(caps, dtype=float)
         self.closed = np.zeros(shape[1], bool) if closed is None else np.asarray(closed, bool)
         self.cap_ids = np.full(shape, "", dtype=object) if cap_ids is None else cap_ids
+        self.shares = {} if shares is None else shares
         self.own = np.zeros(shape, dtype=bool)
         for r in self.token_rows:
             series = self.inputs.at[r, "series"]
