@@ -13,8 +13,10 @@ A representative snapshot is rebuilt from the files of its ``sources/`` folder:
 - ``free_knots.csv``: assumed shares of a model's weekly tokens served on free variants
   (percent), with the same columns.
 
-Every input has a range. An anchor's range is its own ``low``/``high`` where it gives both, and
-otherwise the default of its grade (:data:`GRADE_HALF_WIDTH`), argued for in ``data/README.md``.
+Every input has a range. An anchor's range is its own ``low``/``high`` where it gives both;
+otherwise, for a measured source that overlaps others, its measured disagreement with them
+(:mod:`tokenrace.sources.agreement`), and else the default of its grade
+(:data:`GRADE_HALF_WIDTH`), argued for in ``data/README.md``.
 
 **Measured first.** Where a sourced anchor gives a series' point in a week, an assumed knot for
 the same series and week is not an input (the knot stays in its file as the fallback for a
@@ -31,6 +33,7 @@ from pathlib import Path
 import pandas as pd
 
 from tokenrace.snapshot.layout import MEASURED_FILE
+from tokenrace.sources import agreement
 
 #: Relative half-width of an anchor's range by grade, when the anchor gives no range of its own:
 #: A (a data file read directly) ±5 %, B (reputable secondary reporting) ±15 %, C (a single or
@@ -158,12 +161,15 @@ def read_knots(sources: Path, name: str = "knots.csv") -> pd.DataFrame:
     return knots
 
 
-def anchor_range(grade: str, value: float, low: float, high: float) -> tuple[float, float]:
-    """An anchor's plausible range: its own ``low``/``high`` where given, else its grade's default.
+def anchor_range(
+    grade: str, value: float, low: float, high: float, half: float | None = None
+) -> tuple[float, float]:
+    """An anchor's plausible range: its own ``low``/``high`` where given, else ``half`` (a
+    relative half-width, such as its source's measured disagreement) or its grade's default.
 
-    A missing side (NaN) takes the grade default, so a one-sided check anchor still has a range.
+    A missing side (NaN) takes the half-width, so a one-sided check anchor still has a range.
     """
-    half = GRADE_HALF_WIDTH[grade]
+    half = GRADE_HALF_WIDTH[grade] if half is None else half
     lo = value * (1 - half) if math.isnan(low) else low
     hi = value * (1 + half) if math.isnan(high) else high
     return float(lo), float(hi)
@@ -187,11 +193,13 @@ def read_inputs(sources: Path, measured_first: bool = True) -> pd.DataFrame:
     Raises :class:`SourcesError` for a duplicate point or a central value outside its range.
     """
     anchors = read_anchors(sources)
+    measured = source_ranges(sources)
     base = anchors["kind"].str.removesuffix(TO_DATE)
     used = anchors[(anchors["role"] == "knot") & base.isin(SERIES_KINDS)]
     rows = []
     for a in used.itertuples(index=False):
-        low, high = anchor_range(a.grade, a.value, a.low, a.high)
+        half = measured.get(a.source_id)
+        low, high = anchor_range(a.grade, a.value, a.low, a.high, half)
         own = not (math.isnan(a.low) or math.isnan(a.high))
         scaled = _to_week(a)
         rows.append(
@@ -206,12 +214,7 @@ def read_inputs(sources: Path, measured_first: bool = True) -> pd.DataFrame:
                 "kind": "sourced",
                 "grade": a.grade,
                 "note": a.source + scaled,
-                "range_note": (
-                    "the anchor's own range"
-                    if own
-                    else f"grade {a.grade} default (±{GRADE_HALF_WIDTH[a.grade]:.0%})"
-                )
-                + scaled,
+                "range_note": _range_note(a, own, half) + scaled,
             }
         )
     for k in read_knots(sources).itertuples(index=False):
@@ -223,6 +226,23 @@ def read_inputs(sources: Path, measured_first: bool = True) -> pd.DataFrame:
     _check(filtered)
     inputs = filtered if measured_first else inputs
     return inputs.sort_values(["series", "week"], kind="stable").reset_index(drop=True)
+
+
+def source_ranges(sources: Path) -> dict[str, float]:
+    """The relative half-width of each measured source that overlaps others enough, from its
+    measured disagreement with them in ``measured.csv`` (:func:`tokenrace.sources.agreement.
+    half_widths`); empty without that file."""
+    if not (sources / MEASURED_FILE).is_file():
+        return {}
+    return agreement.half_widths(read_anchor_file(sources / MEASURED_FILE, MEASURED_FILE))
+
+
+def _range_note(anchor, own: bool, half: float | None) -> str:
+    if own:
+        return "the anchor's own range"
+    if half is not None:
+        return f"{anchor.source_id}'s measured disagreement with the other sources (±{half:.0%})"
+    return f"grade {anchor.grade} default (±{GRADE_HALF_WIDTH[anchor.grade]:.0%})"
 
 
 def first_measured(inputs: pd.DataFrame) -> pd.DataFrame:
