@@ -15,7 +15,7 @@ from tokenrace.snapshot.load import SNAPSHOT_FILES
 from tokenrace.snapshot.paths import DEFAULT_DATA_DIR
 
 FIRST_WEEK = pd.Timestamp("2025-05-26")
-LAST_WEEK = pd.Timestamp("2026-05-25")
+LAST_WEEK = pd.Timestamp("2026-08-10")  # the last complete week the Data API measures
 
 
 @pytest.fixture(scope="module")
@@ -50,9 +50,9 @@ def test_models_and_authors_are_typed(snap):
     assert set(models["author"]) <= set(snap.authors["author"])
 
 
-def test_weeks_are_53_contiguous_mondays(snap):
+def test_weeks_are_64_contiguous_mondays(snap):
     weeks = snap.weeks
-    assert len(weeks) == 53
+    assert len(weeks) == 64
     assert weeks[0] == FIRST_WEEK
     assert weeks[-1] == LAST_WEEK
     assert (weeks == pd.date_range(FIRST_WEEK, LAST_WEEK, freq="7D")).all()
@@ -68,7 +68,7 @@ def test_listed_models_plus_other(snap):
     assert "other" not in set(snap.models["model"])
     # Every week has its long tail.
     other_weeks = snap.weekly.loc[snap.weekly["model"] == "other", "week"]
-    assert other_weeks.nunique() == 53 and len(other_weeks) == 53
+    assert other_weeks.nunique() == 64 and len(other_weeks) == 64
 
 
 def test_one_row_per_week_and_model(snap):
@@ -78,7 +78,7 @@ def test_one_row_per_week_and_model(snap):
 
 
 def test_meta_and_fingerprint(snap):
-    assert snap.as_of == "2026-05-29"
+    assert snap.as_of == "2026-08-16"
     assert snap.path == DEFAULT_DATA_DIR
     assert len(snap.fingerprint) == 64
     assert snap.fingerprint == tokenrace.fingerprint(DEFAULT_DATA_DIR)

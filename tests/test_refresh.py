@@ -95,9 +95,9 @@ def _refresh(root: Path, *args: str, env: dict[str, str] | None = None):  # noqa
 
 def test_no_new_weeks_means_no_pull_request(tmp_path, openrouter, env) -> None:  # noqa: F811
     (tmp_path / SETTING_FILE).write_text(f"snapshot: {DEFAULT_DATA_DIR}\n")
-    done = _refresh(tmp_path, "--today", "2026-05-28", "--no-build", env=env)
+    done = _refresh(tmp_path, "--today", "2026-08-19", "--no-build", env=env)
     assert done.returncode == 0, done.stderr
-    assert "no new weeks" in done.stderr and "2026-05-25" in done.stderr
+    assert "no new weeks" in done.stderr and "2026-08-10" in done.stderr
     assert openrouter.requested() == [] and not (tmp_path / "_build").exists()
     assert not (tmp_path / "snapshots").exists()
 

@@ -46,8 +46,8 @@ from tokenrace.sources.inputs import (
     read_knots,
 )
 
+#: The first week of the representative snapshot (a year before the essay's week).
 FIRST_WEEK = pd.Timestamp("2025-05-26")
-LAST_WEEK = pd.Timestamp("2026-05-25")
 BILLION = 1_000_000_000
 #: The long tail must keep at least this share of each week, or the knots are inconsistent.
 MIN_OTHER_SHARE = 0.03
@@ -59,9 +59,26 @@ class ReconstructionError(ValueError):
     """The anchors and knots cannot produce a snapshot that meets the contract."""
 
 
-def snapshot_weeks() -> pd.DatetimeIndex:
-    """The 53 Monday-start weeks of the representative snapshot."""
-    return pd.date_range(FIRST_WEEK, LAST_WEEK, freq="7D")
+def last_week(anchors: pd.DataFrame, knots: pd.DataFrame) -> pd.Timestamp:
+    """The snapshot's last week: the latest week whose platform total is given for the whole
+    week, by a knot anchor (``kind`` ``total``, no ``days``: the Data API's weekly sums, say) or
+    an assumed knot of ``knots.csv``. A week the archives cover for only some days is not
+    complete and is left out. On the committed sources, the last complete week measured."""
+    whole = (anchors["role"] == "knot") & (anchors["kind"] == "total") & anchors["days"].isna()
+    weeks = [*anchors.loc[whole, "week"], *knots.loc[knots["series"] == TOTAL, "week"]]
+    if not weeks:
+        raise ReconstructionError("no whole-week platform total among the knots: no last week")
+    return pd.Timestamp(max(weeks))
+
+
+def snapshot_weeks(sources: Path) -> pd.DatetimeIndex:
+    """The Monday-start weeks of the representative snapshot of ``sources``: from
+    :data:`FIRST_WEEK` to its last week (:func:`last_week`)."""
+    try:
+        anchors, knots = read_anchors(sources), read_knots(sources)
+    except SourcesError as err:
+        raise ReconstructionError(str(err)) from None
+    return pd.date_range(FIRST_WEEK, last_week(anchors, knots), freq="7D")
 
 
 def read_sources(sources: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -78,7 +95,7 @@ def design(sources: Path, models: list[str], weeks: pd.DatetimeIndex | None = No
         inputs, anchors = read_inputs(sources, measured_first=False), read_anchors(sources)
     except SourcesError as err:
         raise ReconstructionError(str(err)) from None
-    return plan(inputs, anchors, models, snapshot_weeks() if weeks is None else weeks)
+    return plan(inputs, anchors, models, snapshot_weeks(sources) if weeks is None else weeks)
 
 
 def plan(
@@ -186,7 +203,11 @@ def write_snapshot(
     out = Path(out) if out else DEFAULT_DATA_DIR
     log(f"reading anchors and knots from {sources}")
     models = pd.read_csv(DEFAULT_DATA_DIR / c.MODELS_FILE, dtype=str, keep_default_na=False)
-    log(f"interpolating {models.shape[0]} models and the platform total over 53 weeks")
+    weeks = snapshot_weeks(sources)
+    log(
+        f"interpolating {models.shape[0]} models and the platform total over {len(weeks)} weeks "
+        f"({weeks[0]:%Y-%m-%d} to {weeks[-1]:%Y-%m-%d}, the last complete week measured)"
+    )
     weekly, provenance = reconstruct(sources, models)
     out.mkdir(parents=True, exist_ok=True)
     written = []

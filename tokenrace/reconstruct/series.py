@@ -67,18 +67,29 @@ class Series:
         return self.total - self.listed.sum(axis=1)
 
 
-def _weights(positions: list[int], n_weeks: int) -> tuple[np.ndarray, np.ndarray]:
-    """Interpolation weights ``(points, K)`` and the inside mask ``(K,)`` of one series."""
+def _weights(
+    positions: list[int], n_weeks: int, closed: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Interpolation weights ``(points, K)`` and the inside mask ``(K,)`` of one series.
+
+    Between two consecutive points the series is interpolated, unless a ``closed`` week (one
+    whose listed models a measurement gives in full) lies strictly between them: that week
+    measures the series outside the listed models, so the gap is not bridged (its weeks stay
+    outside the series' span, no tokens)."""
     weights = np.zeros((len(positions), n_weeks))
     inside = np.zeros(n_weeks, dtype=bool)
-    first, last = positions[0], positions[-1]
-    inside[first : last + 1] = True
-    weights[0, first] = 1.0
+    closed = np.zeros(n_weeks, dtype=bool) if closed is None else closed
+    for i, p in enumerate(positions):
+        inside[p] = True
+        weights[i, p] = 1.0
     for i in range(len(positions) - 1):
         a, b = positions[i], positions[i + 1]
+        if closed[a + 1 : b].any():
+            continue
         t = (np.arange(a, b + 1) - a) / (b - a)
         weights[i, a : b + 1] = 1 - t
         weights[i + 1, a : b + 1] = t
+        inside[a : b + 1] = True
     return weights, inside
 
 
@@ -123,6 +134,8 @@ class Design:
             raise ValueError(f"models in models.csv without any point: {without}")
         if TOTAL not in set(self.inputs["series"]):
             raise ValueError("the platform total has no points")
+        n_weeks = len(self.weeks)
+        self.closed = np.zeros(n_weeks, bool) if closed is None else np.asarray(closed, bool)
         self.token_series = [TOTAL, *self.models]
         self.free_models = sorted(set(base[free]))
         self.token_rows, self.token_matrix, self.token_inside = self._matrix(
@@ -140,7 +153,6 @@ class Design:
         self.free_listed = np.array([self.models.index(m) for m in self.free_models], dtype=int)
         shape = (len(self.models), len(self.weeks))
         self.caps = np.full(shape, np.inf) if caps is None else np.asarray(caps, dtype=float)
-        self.closed = np.zeros(shape[1], bool) if closed is None else np.asarray(closed, bool)
         self.cap_ids = np.full(shape, "", dtype=object) if cap_ids is None else cap_ids
         self.shares = {} if shares is None else shares
         self.own = np.zeros(shape, dtype=bool)
@@ -159,7 +171,7 @@ class Design:
         for s, name in enumerate(names):
             points = self.inputs[mask & (self.inputs["series"] == name)]
             points = points.iloc[np.argsort(self.position[points.index], kind="stable")]
-            weights, inside[s] = _weights(list(self.position[points.index]), n_weeks)
+            weights, inside[s] = _weights(list(self.position[points.index]), n_weeks, self.closed)
             matrix[start : start + len(points), s * n_weeks : (s + 1) * n_weeks] = weights
             rows.extend(points.index)
             start += len(points)
