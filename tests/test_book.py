@@ -8,6 +8,8 @@ what other tests read.
 from __future__ import annotations
 
 import base64
+import csv
+import io
 import re
 import shutil
 from pathlib import Path
@@ -227,6 +229,76 @@ def test_bands_are_in_the_charts_and_their_csvs(book: Build) -> None:
         assert "middle 90 % of 400 reconstructions" in " ".join(caption.split())
 
 
+#: The weekly charts: each marks the essay's week, and its CSV says which weeks came after it.
+WEEKLY_FIGURES = {
+    "chapters/race": [
+        "fig-race-total",
+        "fig-race-paid-free",
+        "fig-race-their-chart",
+        "fig-race-our-way",
+    ],
+    "chapters/open-secret": ["fig-open-labs"],
+    "chapters/fork": ["fig-fork-share"],
+    "chapters/data": ["fig-data-total"],
+    "chapters/claims": ["fig-claims-since"],
+}
+
+
+@pytest.mark.parametrize("page", sorted(WEEKLY_FIGURES))
+def test_every_weekly_chart_marks_the_essay_week(book: Build, page: str) -> None:
+    rule = (
+        "The dashed rule marks the week the essay describes (week of 25 May 2026); the shaded "
+        "weeks after it, to the week of 10 August 2026, came after the essay"
+    )
+    html = soup(book, page)
+    for name in WEEKLY_FIGURES[page]:
+        figure = html.find(id=name)
+        caption = " ".join(figure.find("figcaption").get_text(" ").split())
+        assert rule in caption, f"{name}: {caption!r}"
+        svg = figure.find("svg", class_="chart")
+        assert "essay's week (week of 25 May 2026)" in svg.get("aria-label", ""), name
+        words = {t.get_text().strip() for t in svg.find_all("text")} | {
+            " ".join(g.get_text().split()) for g in svg.find_all("g")
+        }
+        assert any(w == "essay" for w in words) or "essay" in str(svg), name
+        rows = list(csv.DictReader(io.StringIO(_figure_csv(book, page, name))))
+        after = {r["week"]: r["after_essay"] for r in rows}
+        assert after["2026-05-25"] == "false" and after["2026-08-10"] == "true", name
+        assert all((v == "true") == (w > "2026-05-25") for w, v in after.items()), name
+
+
+def test_claims_page_shows_the_weeks_since_for_every_claim(book: Build) -> None:
+    from tokenrace.claims import evidence
+    from tokenrace.claims.reporting import since_then, since_then_short
+
+    found = evidence.load(load_snapshot())
+    table = soup(book, "chapters/claims").find(
+        lambda tag: tag.name == "table" and "Test in the weeks since" in tag.get_text()
+    )
+    assert table is not None, "no verdict table with the weeks since"
+    cells = {
+        row.find_all(["th", "td"])[0].get_text().strip(): [
+            " ".join(c.get_text().split()) for c in row.find_all(["th", "td"])
+        ]
+        for row in table.find_all("tr")[1:]
+    }
+    body = tight(text(book, "chapters/claims"))
+    assert "Each is judged as of the week of 25 May 2026, the week the essay describes" in body
+    for claim in claims.REGISTER:
+        entry = found["claims"][claim.id]
+        assert cells[claim.id][1].endswith(entry["level"])
+        assert cells[claim.id][2] == since_then_short(entry["after"])
+        assert tight(since_then(entry["after"])) in body
+
+
+@pytest.mark.parametrize("page", ["chapters/race", "chapters/open-secret", "chapters/fork"])
+def test_each_chapter_says_what_the_weeks_since_show(book: Build, page: str) -> None:
+    body = text(book, page)
+    assert "Since the essay" in body
+    assert "OpenRouter's data now run 11 weeks past the essay's, to the week of 10 Aug 2026" in body
+    assert "each claim's verdict stays the one judged as of the essay's week" in body
+
+
 def test_prose_says_where_the_last_total_comes_from(book: Build) -> None:
     race = text(book, "chapters/race")
     assert (
@@ -379,13 +451,16 @@ def test_broken_snapshot_stops_the_build_before_any_notebook(tmp_path: Path) -> 
     assert "CellExecutionError" not in built.log and "Traceback" not in built.log
 
 
-@pytest.mark.parametrize("weeks", [1, 8])
-def test_book_builds_on_a_short_snapshot(book: Build, tmp_path: Path, weeks: int) -> None:
+@pytest.mark.parametrize(("weeks", "upto"), [(1, None), (8, None), (8, "2026-05-11")])
+def test_book_builds_on_a_short_snapshot(
+    book: Build, tmp_path: Path, weeks: int, upto: str | None
+) -> None:
     """Any snapshot of one week or more builds; what needs more weeks says so, and why.
 
-    Builds on 1 and 8 weeks; tests/test_short_snapshots.py runs every chapter's code on 1, 2, 3,
+    Builds on 1 and 8 weeks (the latest, all after the essay's week) and on 8 weeks that end
+    before the essay's week; tests/test_short_snapshots.py runs every chapter's code on 1, 2, 3,
     4 and 8 weeks without a build each."""
-    data = slice_of_data(tmp_path / "short", weeks)
+    data = slice_of_data(tmp_path / "short", weeks, upto=upto)
     built = build_book(_copy_with_cache(book, tmp_path / "src", remote=None), data=data)
     assert built.returncode == 0, built.log[-4000:]
     assert "Traceback" not in built.log
@@ -399,6 +474,9 @@ def test_book_builds_on_a_short_snapshot(book: Build, tmp_path: Path, weeks: int
         assert "not enough weeks (needs 8" not in claims_page
         assert "The trajectory cannot be measured" not in fork
         assert "Models made in China carried" in fork
+    where = "ends before" if upto else "starts after"
+    note = f"This snapshot {where} the essay's week of 25 May 2026, so its claims are judged"
+    assert note in claims_page and note in fork
     if weeks == 1:
         assert "growth cannot be measured on it: not enough weeks (needs 2, has 1)" in text(
             built, "chapters/race"

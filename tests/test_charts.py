@@ -35,7 +35,7 @@ def test_contrast_matches_known_wcag_values() -> None:
 def test_source_line_names_the_snapshot_kind_and_date() -> None:
     snap = load_snapshot()
     assert charts.source_line(snap) == (
-        "Source: OpenRouter (openrouter.ai/rankings), representative snapshot as of 2026-05-29"
+        "Source: OpenRouter (openrouter.ai/rankings), representative snapshot as of 2026-08-16"
     )
 
 

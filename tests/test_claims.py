@@ -13,6 +13,7 @@ from shipped import CONTRADICTED
 from tokenrace import load_snapshot
 from tokenrace.claims import register as claims
 from tokenrace.claims import reporting
+from tokenrace.snapshot.essay import essay_date
 from tokenrace.snapshot.paths import DEFAULT_DATA_DIR
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -116,7 +117,9 @@ def _edit_prices(folder: Path, rule: Callable[[pd.DataFrame], pd.Series], factor
 
 
 def _last(weekly: pd.DataFrame, n: int = 1) -> pd.Series:
-    return weekly["week"].isin(sorted(weekly["week"].unique())[-n:])
+    """The last ``n`` weeks the claims are judged on: up to the essay's week."""
+    judged = weekly["week"] <= str(essay_date().week.date())
+    return weekly["week"].isin(sorted(weekly.loc[judged, "week"].unique())[-n:])
 
 
 CHINESE = (

@@ -73,7 +73,10 @@ def test_claims_that_changed_with_their_evidence_levels(contradicting) -> None:
         assert row["old_test"] == old and row["new_test"] == "fails"
         assert row["old_verdict"] == old_levels[claim_id]["level"]
         assert row["new_verdict"] == evidence.FAILS
-        assert row["changed"] is (old_levels[claim_id]["level"] != evidence.FAILS)
+        since_moved = row["old_since"] != row["new_since"]
+        assert row["changed"] is (old_levels[claim_id]["level"] != evidence.FAILS or since_moved)
+        # data/ runs past the essay's week, the fixture ends in it: the weeks since differ.
+        assert "of 11 later weeks" in row["old_since"] and "no later week" in row["new_since"]
 
 
 def test_top_ten_entered_left_and_moved(contradicting) -> None:
@@ -144,8 +147,10 @@ def test_markdown_is_the_default_and_names_every_change(capsys) -> None:
         "## Prices (USD per million tokens)",
     ):
         assert heading in out
-    changed = n - len(CONTRADICTED)  # the claims data/ contradicts fail on both
-    assert f"{changed} of {n} claims changed." in out
+    # Every claim changed: the verdicts, but for those data/ contradicts (they fail on both), and
+    # for all, the weeks since the essay (data/ has eleven, the fixture none).
+    changed = n
+    assert f"{changed} of {n} claims changed (verdicts as of the essay's week)." in out
     old = evidence.load(load_snapshot(DEFAULT_DATA_DIR))["claims"]["volume-growth"]["level"]
     assert f"| `volume-growth` | {old} | does not hold | fails |" in out
     assert "| GPT-5 (`openai/gpt-5`) | entered | – → 2 |" in out
@@ -168,7 +173,10 @@ def test_json_output(capsys) -> None:
 def test_a_snapshot_against_itself_changes_nothing(capsys) -> None:
     code, out, _err = run_diff(capsys, str(DEFAULT_DATA_DIR), str(DEFAULT_DATA_DIR))
     assert code == 0
-    assert f"No verdict changed, and no test result ({len(claims.REGISTER)} claims)." in out
+    assert (
+        "No verdict changed, no test result, and nothing since the essay "
+        f"({len(claims.REGISTER)} claims)."
+    ) in out
     assert "Same models in the same order." in out
     assert "+0.0 pp" in out and "No price changed." in out
     assert "- Added (0): none" in out and "- Retired (0): none" in out

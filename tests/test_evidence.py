@@ -19,6 +19,7 @@ from tokenrace.claims import evidence
 from tokenrace.claims import register as claims
 from tokenrace.reconstruct import ensemble
 from tokenrace.reconstruct import representative as rc
+from tokenrace.snapshot.essay import as_of_essay
 from tokenrace.snapshot.load import check_snapshot
 from tokenrace.snapshot.paths import DEFAULT_DATA_DIR
 from tokenrace.sources import inputs
@@ -91,7 +92,7 @@ def test_provenance_breaches_are_reported_by_file_row_and_column(tmp_path: Path)
     assert any(p.startswith("provenance.csv, row 2, column 'class': 'guessed'") for p in problems)
     lines = list(original)
     dropped = lines.pop(5).split(",")
-    lines.append(lines[-1].replace("2026-05-25", "2026-06-01"))
+    lines.append(lines[-1].replace("2026-08-10", "2026-08-17"))
     path.write_text("\n".join(lines) + "\n")
     problems = [str(p) for p in check_snapshot(folder)]
     assert f"has no row for {dropped[1]} in the week of {dropped[0]}" in "\n".join(problems)
@@ -292,14 +293,16 @@ def test_a_fetched_snapshot_is_measured_data(tiny_snapshot) -> None:
 
 def test_since_when(found, snap) -> None:
     weeks = [f"{w:%Y-%m-%d}" for w in snap.weeks]
+    judged = weeks.index(found["essay"]["judged"])
+    assert found["essay"]["judged"] == "2026-05-25"
     for claim in claims.REGISTER:
         since = found["claims"][claim.id]["since"]
-        assert len(since["held"]) == len(weeks)
-        if since["week"] is None:  # it does not hold in the last week
-            assert claim.id in CONTRADICTED and since["held"][-1] is not True
+        assert len(since["held"]) == len(weeks)  # every week, the later ones too
+        if since["week"] is None:  # it does not hold in the essay's week
+            assert claim.id in CONTRADICTED and since["held"][judged] is not True
             continue
         start = weeks.index(since["week"])
-        assert all(h is True for h in since["held"][start:])
+        assert all(h is True for h in since["held"][start : judged + 1])
         assert start == 0 or since["held"][start - 1] is not True
     assert found["claims"]["volume-growth"]["since"]["week"] == "2026-05-25"
 
@@ -314,7 +317,10 @@ def test_evidence_is_cached_per_snapshot_and_code(snap, tmp_path, monkeypatch) -
 
 
 def test_total_provenance_sentence(snap) -> None:
-    sentence = evidence.total_provenance(snap)
+    sentence = evidence.total_provenance(as_of_essay(snap).snapshot)
     assert sentence == (
         "The total for the week of 25 May 2026 is sourced (anchor DA-2026-05-25-total, grade A)."
+    )
+    assert evidence.total_provenance(snap) == (
+        "The total for the week of 10 August 2026 is sourced (anchor DA-2026-08-10-total, grade A)."
     )

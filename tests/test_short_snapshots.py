@@ -34,6 +34,7 @@ TREND_FIGURES = [
     "fig-fork-share",
     "fig-open-labs",
     "fig-data-total",
+    "fig-claims-since",
 ]
 _CELL = re.compile(r"^```\{code-cell\}[^\n]*\n(.*?)^```", re.MULTILINE | re.DOTALL)
 

@@ -18,6 +18,7 @@ from tokenrace.snapshot.paths import DATA_ENV_VAR, DEFAULT_DATA_DIR, snapshot_di
 warnings.filterwarnings("default", category=DeprecationWarning, module=r"tokenrace(\.|$)")
 
 if TYPE_CHECKING:
+    from tokenrace.snapshot.essay import as_of_essay
     from tokenrace.snapshot.load import (
         Problem,
         Snapshot,
@@ -36,6 +37,10 @@ def __getattr__(name: str):
         from tokenrace.snapshot import load as snapshot
 
         return getattr(snapshot, name)
+    if name == "as_of_essay":
+        from tokenrace.snapshot.essay import as_of_essay
+
+        return as_of_essay
     raise AttributeError(f"module 'tokenrace' has no attribute {name!r}")
 
 
@@ -45,6 +50,7 @@ __all__ = [
     "Problem",
     "Snapshot",
     "SnapshotError",
+    "as_of_essay",
     "check_snapshot",
     "fingerprint",
     "load_snapshot",

@@ -73,12 +73,19 @@ def claim_changes(old: Snapshot, new: Snapshot, levels: bool = True) -> list[dic
     ``old_verdict``/``new_verdict`` is the evidence level, the one verdict of a claim; with
     ``levels`` False no evidence is drawn and the verdict is None. ``old_test``/``new_test`` is
     what the claim's test gives on each snapshot ("passes", "fails", "cannot be run"): a fact of
-    the evidence, never a second verdict.
+    the evidence, never a second verdict. Both are as of the essay's week
+    (:mod:`tokenrace.snapshot.essay`), which neither snapshot changes. ``old_since``/``new_since``
+    says how the test fares on the weeks after it (a fact about later weeks); a change there is a
+    change too.
     """
+    from tokenrace.claims import evidence
+    from tokenrace.claims.reporting import since_then
+
     before = {r.id: r for r in cl.evaluate(old)}
     after = {r.id: r for r in cl.evaluate(new)}
     lv_old = _levels(old) if levels else {}
     lv_new = _levels(new) if levels else {}
+    later_old, later_new = evidence.later_weeks(old), evidence.later_weeks(new)
     rows = []
     for claim in cl.REGISTER:
         a, b = before[claim.id], after[claim.id]
@@ -91,8 +98,14 @@ def claim_changes(old: Snapshot, new: Snapshot, levels: bool = True) -> list[dic
             "new_test": b.outcome,
             "old_measured": a.measured,
             "new_measured": b.measured,
+            "old_since": since_then(later_old[claim.id]),
+            "new_since": since_then(later_new[claim.id]),
         }
-        row["changed"] = (row["old_verdict"], a.outcome) != (row["new_verdict"], b.outcome)
+        row["changed"] = (row["old_verdict"], a.outcome, row["old_since"]) != (
+            row["new_verdict"],
+            b.outcome,
+            row["new_since"],
+        )
         rows.append(row)
     return rows
 
@@ -266,19 +279,24 @@ def _claims_md(rows: list[dict[str, Any]]) -> list[str]:
     changed = [r for r in rows if r["changed"]]
     lines = ["## Claim verdicts", ""]
     if not changed:
-        lines.append(f"No verdict changed, and no test result ({len(rows)} claims).")
+        lines.append(
+            f"No verdict changed, no test result, and nothing since the essay ({len(rows)} claims)."
+        )
         return lines
     lines += [
-        f"{len(changed)} of {len(rows)} claims changed.",
+        f"{len(changed)} of {len(rows)} claims changed (verdicts as of the essay's week).",
         "",
-        "| claim | old verdict | new verdict | test now | measured now |",
-        "|---|---|---|---|---|",
+        "| claim | old verdict | new verdict | test now | measured now | since the essay, now |",
+        "|---|---|---|---|---|---|",
     ]
     for r in changed:
+        since = r["new_since"].removeprefix("Since the essay: ")
+        if r["new_since"] != r["old_since"]:
+            since += f" (was: {r['old_since'].removeprefix('Since the essay: ')})"
         lines.append(
             f"| `{r['id']}` | {_verdict(r['old_verdict'], r['old_test'])} | "
             f"{_verdict(r['new_verdict'], r['new_test'])} | {r['new_test']} | "
-            f"{r['new_measured']} |"
+            f"{r['new_measured']} | {since} |"
         )
     return lines
 

@@ -126,6 +126,52 @@ def said(snap: Snapshot, chapter: str | None = None):
     )
 
 
+def since(snap: Snapshot, chapter: str) -> Markdown:
+    """What the weeks after the essay's show for one chapter's claims (Markdown): for each, its
+    measured value on the latest week, what its test gives there, and in how many of the later
+    weeks it passes; computed on ``snap`` as a whole (every week, not cut at the essay's). It
+    reads right for any outcome, and says so when the snapshot has no later week."""
+    from tokenrace.claims import evidence
+    from tokenrace.claims.register import REGISTER
+    from tokenrace.claims.reporting import week_words
+    from tokenrace.snapshot.essay import as_of_essay, essay_date
+
+    whole = snap.whole or snap
+    view = as_of_essay(whole)
+    if view.note:
+        starts_after = whole.weeks[0] > essay_date().week
+        tail = (
+            "Every week of it came after the essay."
+            if starts_after
+            else "No week after the essay's is in it."
+        )
+        return Markdown(f"{view.note} {tail}")
+    if view.later.empty:
+        return Markdown(
+            "This snapshot ends in the essay's week: no later week is in it to compare."
+        )
+    later = evidence.later_weeks(whole)
+    latest = week_words(f"{whole.weeks[-1]:%Y-%m-%d}")
+    n = len(view.later)
+    parts = [
+        f"OpenRouter's data now run {n} week{'s' if n != 1 else ''} past the essay's, to the "
+        f"{latest}. On that latest week:"
+    ]
+    for claim in (c for c in REGISTER if c.chapter == chapter):
+        result = claim.evaluate(whole)
+        after = later[claim.id]
+        outcome = {True: "passes", False: "fails", None: "cannot be run"}[result.holds]
+        parts.append(
+            f"*{claim.id}*: {result.measured}; its test {outcome} there, and passes in "
+            f"{after['passes']} of the {after['weeks']} weeks since the essay."
+        )
+    parts.append(
+        "These are facts about the later weeks; each claim's verdict stays the one judged as of "
+        "the essay's week."
+    )
+    return Markdown(" ".join(parts))
+
+
 def trust(folder: str | os.PathLike[str] | None = None) -> dict:
     """The validation of the snapshot in ``folder`` (default: the one in use), as
     :func:`tokenrace.reconstruct.validation.load` gives it. Read straight from its cache file

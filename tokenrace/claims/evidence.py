@@ -9,6 +9,12 @@ For a reconstructed (representative) snapshot, every claim is measured
   the verdict there *decide* it; how far each moves the claim's margin is its *influence*);
 - with each week in turn taken as the end of the data (since when it has held).
 
+Every verdict is judged **as of the essay's week** (:mod:`tokenrace.snapshot.essay`): a snapshot
+that runs on past it is cut there for all of the above. The weeks after it are measured, so each
+claim's test is only run on the data there, once per later week (``after``: in how many it
+passes, and how it stands on the latest week). That is a fact about later weeks, not a second
+verdict.
+
 The verdict scale (:data:`LEVELS`) is stated once, here, and shown on the Claims page. A fetched
 snapshot is measured data: its claims are measured under every analysis choice, with no ensemble.
 Results are plain JSON, cached per snapshot and package code (:func:`load`).
@@ -29,6 +35,7 @@ from tokenrace.reconstruct import ensemble as en
 from tokenrace.reconstruct import representative as rc
 from tokenrace.snapshot.cache import CACHE_ENV as CACHE_ENV  # where the evidence is cached
 from tokenrace.snapshot.cache import cache_file, cached
+from tokenrace.snapshot.essay import EssayView, as_of_essay
 from tokenrace.snapshot.layout import SOURCES_DIR
 from tokenrace.snapshot.load import Snapshot
 from tokenrace.sources.inputs import TOKENS_UNIT
@@ -148,16 +155,21 @@ def _r(x: float | None) -> float | None:
 
 
 def compute(snap: Snapshot, draws: int = en.DRAWS, seed: int = en.SEED) -> dict:
-    """The evidence of every claim on ``snap`` (plain JSON data; see the module docstring)."""
-    cube = Cube.from_snapshot(snap)
+    """The evidence of every claim on ``snap``, judged as of the essay's week (plain JSON data;
+    see the module docstring)."""
+    view = as_of_essay(snap)
+    cut = view.snapshot
+    cube = Cube.from_snapshot(cut)
+    whole = Cube.from_snapshot(snap)
     kind = basis(snap)
     plan = None
     if kind == "reconstructed":
-        plan = rc.design(snap.path / SOURCES_DIR, list(snap.models["model"]), snap.weeks)
+        plan = rc.design(cut.path / SOURCES_DIR, list(cut.models["model"]), cut.weeks)
     scens = scenarios()
     out: dict = {
         "basis": kind,
         "weeks": [f"{w:%Y-%m-%d}" for w in snap.weeks],
+        "essay": _essay(view),
         "scenarios": [{"key": s.key, "label": s.label, "family": s.family} for s in scens],
         "levels": LEVELS,
         "robust_share": ROBUST_SHARE,
@@ -173,11 +185,58 @@ def compute(snap: Snapshot, draws: int = en.DRAWS, seed: int = en.SEED) -> dict:
             "seed": seed,
             "margin_of_error_pp": round(100 * en.margin_of_error(draws), 1),
             "scaled_cells": scaled,
+            "band_weeks": [f"{w:%Y-%m-%d}" for w in cut.weeks],
             "bands": _bands(ensemble),
         }
     for claim in cl.REGISTER:
-        out["claims"][claim.id] = _claim(claim, cube, scens, ensemble, oat, rebuilt, plan, kind)
+        entry = _claim(claim, cube, scens, ensemble, oat, rebuilt, plan, kind)
+        entry["since"] = _since(claim, whole, view.week)
+        entry["after"] = _after(entry["since"]["held"], snap.weeks, view)
+        out["claims"][claim.id] = entry
     return out
+
+
+def later_weeks(snap: Snapshot) -> dict[str, dict]:
+    """Each claim's test on the weeks after the essay's (:func:`_after`), on the data as they are
+    (no ensemble: those weeks are measured). ``diff`` compares it between snapshots."""
+    view = as_of_essay(snap)
+    whole = Cube.from_snapshot(snap)
+    return {
+        claim.id: _after(_since(claim, whole, view.week)["held"], snap.weeks, view)
+        for claim in cl.REGISTER
+    }
+
+
+def _essay(view: EssayView) -> dict:
+    """The week the verdicts are judged on, the essay's own week, the later weeks and the note
+    for a snapshot that does not reach the essay's week."""
+    from tokenrace.snapshot.essay import essay_date
+
+    essay = essay_date()
+    return {
+        "week": f"{essay.week:%Y-%m-%d}",
+        "label": essay.label,
+        "words": essay.words,
+        "judged": f"{view.week:%Y-%m-%d}",
+        "later": [f"{w:%Y-%m-%d}" for w in view.later],
+        "note": view.note,
+    }
+
+
+def _after(held: list, weeks: pd.DatetimeIndex, view: EssayView) -> dict:
+    """The claim's test on each week after the essay's (each as the end of the data): in how
+    many it passes, how many could be tested, and the latest week's outcome."""
+    if view.later.empty:
+        return {"weeks": 0, "passes": 0, "tested": 0, "latest": None, "latest_holds": None}
+    later = [h for h, w in zip(held, weeks, strict=True) if w > view.week]
+    tested = [h for h in later if h is not None]
+    return {
+        "weeks": len(later),
+        "passes": sum(1 for h in tested if h),
+        "tested": len(tested),
+        "latest": f"{weeks[-1]:%Y-%m-%d}",
+        "latest_holds": later[-1],
+    }
 
 
 def _claim(claim, cube, scens, ensemble, oat, rebuilt, plan, kind) -> dict:
@@ -190,7 +249,7 @@ def _claim(claim, cube, scens, ensemble, oat, rebuilt, plan, kind) -> dict:
         if ensemble is not None:
             m = claim.on(ensemble, s.choices)
             share[s.key] = None if isinstance(m, str) else _r(float(m.holds.mean()))
-    entry = {"central": central, "share": share, "since": _since(claim, cube)}
+    entry = {"central": central, "share": share}
     if plan is not None:
         entry |= _sensitivity(claim, oat, rebuilt, plan)
     entry["level"], entry["why"] = _level(entry, scens, kind)
@@ -234,14 +293,15 @@ def _sensitivity(claim, oat, rebuilt, plan) -> dict:
     return {"deciding": deciding, "influence": influence, "sourced_influence_pct": pct}
 
 
-def _since(claim: cl.Claim, cube: Cube) -> dict:
-    """Whether the claim held with each week as the end of the data, and since when it holds."""
+def _since(claim: cl.Claim, cube: Cube, judged: pd.Timestamp) -> dict:
+    """Whether the claim's test passes with each week as the end of the data (every week, the
+    later ones included), and since when it passes as of the ``judged`` week."""
     held = []
     for k in range(len(cube.weeks)):
         result = claim.evaluate(cube, Choices(vantage=len(cube.weeks) - 1 - k))
         held.append(result.holds)
     since = None
-    for k in range(len(held) - 1, -1, -1):
+    for k in range(int(cube.weeks.get_loc(judged)), -1, -1):
         if held[k] is not True:
             break
         since = f"{cube.weeks[k]:%Y-%m-%d}"
@@ -286,10 +346,12 @@ def _level(entry: dict, scens, kind: str) -> tuple[str, str]:
             f"{holds} and under every analysis choice, but our assumptions move it more "
             f"than sourced facts do ({100 - pct:.0f} % of its sensitivity; most: {names})."
         )
-    return SOURCED, (
-        f"{holds} and under every analysis choice; no assumption flips it, and sourced "
-        f"facts carry {pct:.0f} % of its sensitivity."
+    carry = (
+        f"sourced facts carry {pct:.0f} % of its sensitivity"
+        if pct is not None
+        else "no input moves it at either end of its range"
     )
+    return SOURCED, f"{holds} and under every analysis choice; no assumption flips it, and {carry}."
 
 
 def _bands(ensemble: Cube) -> dict:
@@ -328,9 +390,15 @@ def cache_path(snap: Snapshot, draws: int = en.DRAWS, seed: int = en.SEED) -> Pa
 def load(snap: Snapshot) -> dict:
     """The evidence of ``snap``, from the cache when this snapshot and code computed it before.
 
+    A snapshot cut at the essay's week (:func:`tokenrace.snapshot.essay.as_of_essay`) has the
+    evidence of the snapshot it was cut from: the same verdicts, computed once.
+
     Processes that ask at once (the book's parallel chapters) take turns on a file lock, so the
     draws are computed once (:func:`tokenrace.snapshot.cache.cached`).
     """
+    whole = snap.whole
+    if whole is not None and as_of_essay(whole).snapshot.weeks.equals(snap.weeks):
+        snap = whole
     return cached(cache_path(snap), lambda: compute(snap))
 
 

@@ -40,6 +40,7 @@ from tokenrace.analysis.measures import (  # noqa: F401  (thresholds are part of
     Choices,
     Measure,
 )
+from tokenrace.snapshot.essay import as_of_essay
 from tokenrace.snapshot.load import Snapshot
 
 #: What the claim's test gives on one snapshot: a fact inside the evidence, never the verdict
@@ -223,11 +224,12 @@ REGISTER: tuple[Claim, ...] = (
 
 
 def evaluate(snap: Snapshot, chapter: str | None = None) -> list[ClaimResult]:
-    """Measure every claim (or one chapter's) on ``snap``, as published."""
-    cube = Cube.from_snapshot(snap)
+    """Measure every claim (or one chapter's) on ``snap`` as of the essay's week
+    (:func:`tokenrace.snapshot.essay.as_of_essay`), as published."""
+    cube = Cube.from_snapshot(as_of_essay(snap).snapshot)
     return [c.evaluate(cube) for c in REGISTER if chapter is None or c.chapter == chapter]
 
 
 def result(snap: Snapshot, claim_id: str) -> ClaimResult:
-    """One claim of the register, measured on ``snap`` as published."""
-    return next(c for c in REGISTER if c.id == claim_id).evaluate(snap)
+    """One claim of the register, measured on ``snap`` as of the essay's week, as published."""
+    return next(c for c in REGISTER if c.id == claim_id).evaluate(as_of_essay(snap).snapshot)

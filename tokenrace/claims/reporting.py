@@ -7,6 +7,8 @@ the claims with :mod:`tokenrace.claims.register` and reads their evidence from
 
 from __future__ import annotations
 
+from datetime import date
+
 from tokenrace.claims import evidence
 from tokenrace.claims.register import ClaimResult, evaluate
 from tokenrace.snapshot.load import Snapshot
@@ -67,12 +69,51 @@ def evidence_lines(claim_id: str, found: dict) -> list[str]:
     if failing:
         lines.append("The data cannot run its test under: " + ", ".join(failing) + ".")
     since = entry["since"]["week"]
+    judged = week_words(found["essay"]["judged"])
     lines.append(
-        f"Its test passes with every week since the week of {since} taken as the end of the data."
+        f"Its test passes with every week from the {week_words(since)} to the {judged} "
+        "taken as the end of the data."
         if since
-        else "Its test fails with the last week as the end of the data."
+        else f"Its test fails with the {judged} as the end of the data."
     )
+    if found["essay"]["note"]:
+        lines.append(found["essay"]["note"])
+    lines.append(since_then(entry["after"]))
     return lines
+
+
+def since_then(after: dict) -> str:
+    """The claim's test on the weeks after the essay's, in words (a fact about those weeks, not a
+    second verdict): "Since the essay: its test passes in 3 of 11 later weeks; on the latest, the
+    week of 10 Aug 2026, it fails."."""
+    if not after["weeks"]:
+        return "Since the essay: no later week in this snapshot."
+    n, weeks = after["passes"], after["weeks"]
+    untested = weeks - after["tested"]
+    cannot = f" ({untested} could not be tested)" if untested else ""
+    latest = {True: "passes", False: "fails", None: "cannot be run"}[after["latest_holds"]]
+    return (
+        f"Since the essay: its test passes in {n} of {weeks} later "
+        f"week{'s' if weeks != 1 else ''}{cannot}; on the latest, the "
+        f"{week_words(after['latest'])}, it {latest}."
+    )
+
+
+def since_then_short(after: dict) -> str:
+    """:func:`since_then` for a table cell: "passes in 3 of 11; latest (10 Aug 2026): fails"."""
+    if not after["weeks"]:
+        return "no later week"
+    latest = {True: "passes", False: "fails", None: "cannot be run"}[after["latest_holds"]]
+    day = date.fromisoformat(after["latest"])
+    return (
+        f"passes in {after['passes']} of {after['weeks']}; latest ({day.day} {day:%b %Y}): {latest}"
+    )
+
+
+def week_words(week: str) -> str:
+    """An ISO week (its Monday) in words: ``2026-08-10`` is "week of 10 Aug 2026"."""
+    day = date.fromisoformat(week)
+    return f"week of {day.day} {day:%b %Y}"
 
 
 def markdown_list(results: list[ClaimResult], found: dict, link: bool = True) -> str:

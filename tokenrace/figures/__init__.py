@@ -48,6 +48,7 @@ _FIGURES = {
     "their_chart": "race",
     "top_models_table": "open_secret",
     "trajectory_text": "fork",
+    "verdict_table": "evidence",
 }
 
 
@@ -81,4 +82,5 @@ __all__ = [
     "their_chart",
     "top_models_table",
     "trajectory_text",
+    "verdict_table",
 ]

@@ -218,6 +218,85 @@ def one_week_note(fig: Figure, weeks: int) -> str:
     )
 
 
+#: The column of a weekly chart's data (CSV) that says which weeks came after the essay's.
+AFTER_ESSAY = "after_essay"
+
+
+def essay_marks(fig: Figure, snap: Snapshot) -> tuple[str, str]:
+    """Mark the essay's week on every date axis of a weekly chart: a labelled dashed rule at the
+    week the essay describes (:func:`tokenrace.snapshot.essay.essay_date`) and, where the snapshot
+    runs on past it, the later weeks shaded (the data keep their colours). Returns the sentences
+    for the caption and the alt text; both empty when the snapshot does not reach the essay's week.
+    """
+    from tokenrace.snapshot.essay import essay_date
+
+    essay = essay_date()
+    weeks = snap.weeks
+    if essay.week not in weeks:
+        return "", ""
+    last = weeks[-1]
+    later = last > essay.week
+    for ax in fig.axes:
+        if not isinstance(ax.xaxis.get_major_formatter(), mdates.DateFormatter):
+            continue
+        if later:
+            ax.axvspan(essay.week, last, color=INK, alpha=0.07, linewidth=0, zorder=0)
+        ax.axvline(essay.week, color=INK, linewidth=1.3, linestyle=(0, (4, 3)), zorder=5)
+        ax.annotate(
+            "essay",
+            xy=(essay.week, 1.0),
+            xycoords=("data", "axes fraction"),
+            xytext=(-4, -2),
+            textcoords="offset points",
+            ha="right",
+            va="top",
+            fontsize=10.5,
+            color=INK,
+            annotation_clip=False,
+        )
+        if later:
+            ax.annotate(
+                "since",
+                xy=(essay.week, 1.0),
+                xycoords=("data", "axes fraction"),
+                xytext=(4, -2),
+                textcoords="offset points",
+                ha="left",
+                va="top",
+                fontsize=10.5,
+                color=INK,
+                annotation_clip=False,
+            )
+    end = f"week of {last.day} {last:%B %Y}"
+    if later:
+        caption = (
+            f"The dashed rule marks the week the essay describes ({essay.label}); the shaded "
+            f"weeks after it, to the {end}, came after the essay, which could not see them."
+        )
+        alt = (
+            f"A dashed rule marks the essay's week ({essay.label}); the weeks after it, to the "
+            f"{end}, are shaded."
+        )
+    else:
+        caption = f"The dashed rule marks the week the essay describes ({essay.label})."
+        alt = f"A dashed rule marks the essay's week ({essay.label}), the last week shown."
+    return caption, alt
+
+
+def with_after_essay(data: pd.DataFrame) -> pd.DataFrame:
+    """A weekly chart's data with the column :data:`AFTER_ESSAY` (``true`` for a week after the
+    essay's, else ``false``) after its ``week`` column; unchanged without one."""
+    from tokenrace.snapshot.essay import essay_date
+
+    if "week" not in data.columns or AFTER_ESSAY in data.columns:
+        return data
+    week = pd.to_datetime(data["week"].astype(str).str[:10], format="%Y-%m-%d", errors="coerce")
+    after = (week > essay_date().week).map({True: "true", False: "false"})
+    out = data.copy()
+    out.insert(list(out.columns).index("week") + 1, AFTER_ESSAY, after.to_numpy())
+    return out
+
+
 def title_of(fig: Figure) -> str:
     """The chart's title on one line (what the prose's references to the figure call it)."""
     return " ".join(fig.get_suptitle().split())
@@ -241,13 +320,20 @@ def publish(
     """Show a finished chart with its caption, alt text and source line.
 
     ``data`` is the exact table the chart draws (units in the column names); in the book it is
-    offered as a CSV download beside the figure. ``trend`` marks a week-by-week chart: on a
-    snapshot of one week its caption says it needs two, and its lines show their one point.
+    offered as a CSV download beside the figure. ``trend`` marks a week-by-week chart: it marks
+    the essay's week (:func:`essay_marks`) and its data say which weeks came after it
+    (:func:`with_after_essay`); on a snapshot of one week its caption says it needs two, and its
+    lines show their one point.
     """
     from IPython.display import SVG, Markdown, display
 
     if trend and len(snap.weeks) < TREND_WEEKS:
         caption = f"{caption} {one_week_note(fig, len(snap.weeks))}"
+    if trend:
+        marked, marked_alt = essay_marks(fig, snap)
+        caption = f"{caption} {marked}".strip()
+        alt = f"{alt} {marked_alt}".strip()
+        data = with_after_essay(data) if data is not None else None
     add_source(fig, snap)
     svg = hover.titled_svg(svg_bytes(fig).decode("utf-8"), hover.hover_texts(fig), name).encode()
     previews.save_png(fig, name)

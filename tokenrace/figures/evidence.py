@@ -58,6 +58,29 @@ def robustness_table(found: dict) -> pd.DataFrame:
     )
 
 
+def verdict_table(snap: Snapshot) -> pd.DataFrame:
+    """Every claim with its one verdict as of the essay's week and, beside it, how its test fares
+    on the weeks since (a fact about those weeks, not a second verdict). Three columns, to read
+    on a phone."""
+    from tokenrace.claims.reporting import since_then_short, week_words
+    from tokenrace.figures import tables
+
+    found = evidence.load(snap)
+    judged = week_words(found["essay"]["judged"])
+    rows = []
+    for c in claims.REGISTER:
+        entry = found["claims"][c.id]
+        rows.append(
+            (
+                c.id,
+                f"{evidence.MARKS[entry['level']]} {entry['level']}",
+                since_then_short(entry["after"]),
+            )
+        )
+    columns = ["Claim", f"Verdict, as of the {judged}", "Test in the weeks since"]
+    return tables.one_header_row(pd.DataFrame(rows, columns=columns).set_index("Claim"))
+
+
 def robustness(snap: Snapshot) -> None:
     """Heat table of every claim under every analysis choice: the share of draws holding."""
     found = evidence.load(snap)
@@ -129,7 +152,8 @@ def robustness(snap: Snapshot) -> None:
             "more often. 'n/a': the choice does not enter the claim; '?': the data cannot "
             "answer (too few weeks, or free shares unknown). Top: as published, the mostly-input "
             "price blend, the top 10 models as denominator, and paid tokens only. Bottom: the "
-            "data ending 0 to 7 weeks before the last week."
+            "data ending 0 to 7 weeks before the week the claims are judged on, the "
+            f"{found['essay']['label'] if not found['essay']['note'] else 'last week'}."
         ),
         alt=(
             f"Table chart of claims against analysis choices; each cell is {what}. "
@@ -219,17 +243,19 @@ def since_when(snap: Snapshot) -> None:
             "Each week in turn taken as the end of the data (columns), for each claim (rows): a "
             "filled square where the claim holds on the data up to that week, an empty one where "
             "it does not; blank where the data up to then cannot answer it. The label marks the "
-            "first week from which it has held ever since."
+            "first week from which it has held, up to the week it is judged on."
         ),
         alt=(
             "Timeline of claims. "
             + " ".join(
-                f"{cid} holds since the week of {found['claims'][cid]['since']['week']}."
+                f"{cid} holds from the week of {found['claims'][cid]['since']['week']} to the "
+                f"week of {found['essay']['judged']}."
                 if found["claims"][cid]["since"]["week"]
-                else f"{cid} does not hold in the last week."
+                else f"{cid} does not hold in the week of {found['essay']['judged']}."
                 for cid in ids
             )
         ),
         snap=snap,
         data=data,
+        trend=True,
     )

@@ -8,7 +8,7 @@ import pandas as pd
 from tokenrace.analysis import recut
 from tokenrace.claims import register as claims
 from tokenrace.figures import charts, hover, tables
-from tokenrace.figures.style import band_text, sourced_points
+from tokenrace.figures.style import band_on, band_text, sourced_points
 from tokenrace.snapshot.load import Snapshot
 
 PEAK_NOTE = " The hatched box is the sourced mid-2025 peak of Chinese open-weight models' share."
@@ -20,8 +20,12 @@ def origin_share_area(snap: Snapshot) -> None:
     from tokenrace.claims import evidence
 
     found = evidence.load(snap)
-    bands = found.get("bands", {})
     shares = pd.DataFrame({key: recut.essay_split_weekly(snap)[key] for key in recut.ESSAY_SPLIT})
+    bands = {
+        key: band
+        for key in recut.ESSAY_SPLIT
+        if (band := band_on(found, key, shares.index)) is not None
+    }
     colours = {
         "cn_open": charts.ORIGIN_COLOURS["cn_open"],
         "us_closed": charts.ORIGIN_COLOURS["us_closed"],
@@ -129,7 +133,8 @@ def origin_share_area(snap: Snapshot) -> None:
             + (
                 " The bands of reconstructions end at "
                 + ", ".join(
-                    f"{recut.ESSAY_SPLIT[k]} {bands[k]['p5'][-1]:.0f}-{bands[k]['p95'][-1]:.0f} %"
+                    f"{recut.ESSAY_SPLIT[k]} {found['bands'][k]['p5'][-1]:.0f}-"
+                    f"{found['bands'][k]['p95'][-1]:.0f} %"
                     for k in recut.ESSAY_SPLIT
                     if k in bands
                 )

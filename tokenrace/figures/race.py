@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-import matplotlib.dates as mdates
+import numpy as np
 import pandas as pd
 
 from tokenrace.analysis import recut
 from tokenrace.claims import register as claims
 from tokenrace.figures import charts, hover
-from tokenrace.figures.style import T, band_text, lab_country, sourced_points, weeks_text
+from tokenrace.figures.style import (
+    T,
+    band_on,
+    band_text,
+    lab_country,
+    sourced_points,
+    weeks_text,
+)
 from tokenrace.snapshot.load import Snapshot
 
 
@@ -19,7 +26,7 @@ def race_total(snap: Snapshot) -> None:
 
     total = recut.weekly_total(snap) / T
     found = evidence.load(snap)
-    band = found.get("bands", {}).get("total_t")
+    band = band_on(found, "total_t", total.index)
     points = sourced_points(snap, "total")
     fig, ax = charts.new_figure("OpenRouter weekly token volume,\nrepresentative trend")
     colour = charts.INK
@@ -64,7 +71,7 @@ def race_total(snap: Snapshot) -> None:
             fontweight="bold",
             annotation_clip=False,
         )
-    top = max(35.0, float(total.max()) * 1.15, max(band["p95"]) * 1.05 if band else 0.0)
+    top = max(35.0, float(total.max()) * 1.15, np.nanmax(band["p95"]) * 1.05 if band else 0.0)
     ax.set_ylabel("Tokens per week (trillions)")
     ax.set_ylim(0, top)
     if band or not points.empty:
@@ -102,8 +109,10 @@ def race_total(snap: Snapshot) -> None:
             f"week of {total.index[0]:%d %B %Y} to {last:.1f} trillion in the week of "
             f"{total.index[-1]:%d %B %Y}, {last / first:.0f} times as much."
             + (
-                f" The band of reconstructions ends between {band['p5'][-1]:.1f} and "
-                f"{band['p95'][-1]:.1f} trillion."
+                " The band of reconstructions ends between "
+                f"{found['bands']['total_t']['p5'][-1]:.1f} and "
+                f"{found['bands']['total_t']['p95'][-1]:.1f} trillion in the week of "
+                f"{pd.Timestamp(found['band_weeks'][-1]):%d %B %Y}."
                 if band
                 else ""
             )
@@ -293,9 +302,7 @@ def paid_vs_free(snap: Snapshot) -> None:
         ax.plot(table.index, paid + free, color=colours[code], linewidth=1.2)
         ax.set_ylim(0, top)
         ax.set_ylabel("Trillions a week")
-        ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
-        ax.xaxis.set_major_locator(mdates.WeekdayLocator(byweekday=0, interval=4))
-        ax.margins(x=0)
+        charts.week_axis(ax)
         adjective = ADJECTIVE[code]
         hover.stack(
             ax,
@@ -353,13 +360,13 @@ def growth_text(snap: Snapshot) -> str:
     first, last = total.index[0], total.index[-1]
     if growth.holds is None:
         return (
-            f"In the snapshot (as of {snap.as_of}), OpenRouter processed **{total.iloc[-1]:.1f}** "
+            f"In the snapshot, OpenRouter processed **{total.iloc[-1]:.1f}** "
             f"trillion tokens in the week of **{last:%d %B %Y}**; growth cannot be measured on "
             f"it: {growth.measured}."
         )
     n = growth.numbers
     return (
-        f"In the snapshot (as of **{snap.as_of}**), OpenRouter processed **{n['first_t']:.1f}** "
+        f"In the snapshot, OpenRouter processed **{n['first_t']:.1f}** "
         f"trillion tokens in the week of **{first:%d %B %Y}** and **{n['last_t']:.1f}** trillion "
         f"in the week of **{last:%d %B %Y}**: **{n['multiple']:.1f}** times as much."
     )

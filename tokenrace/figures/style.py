@@ -121,6 +121,17 @@ def sourced_points(snap: Snapshot, kind: str, subjects: tuple[str, ...] = ()) ->
     return rows[columns].sort_values("week", kind="stable").reset_index(drop=True)
 
 
+def band_on(found: dict, key: str, index: pd.DatetimeIndex) -> dict[str, list[float]] | None:
+    """The ensemble band ``key`` of ``found`` (p5, p95), aligned to the chart's weeks ``index``:
+    NaN in a week the reconstructions do not cover (after the essay's week, which is measured).
+    None when the snapshot has no such band."""
+    band = found.get("bands", {}).get(key)
+    if band is None:
+        return None
+    weeks = pd.DatetimeIndex(found.get("band_weeks", found["weeks"]))
+    return {end: pd.Series(band[end], index=weeks).reindex(index).tolist() for end in ("p5", "p95")}
+
+
 def band_text(found: dict) -> str:
     """Caption words for an ensemble band (empty when the snapshot has no ensemble)."""
     if "bands" not in found:

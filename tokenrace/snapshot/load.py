@@ -62,6 +62,8 @@ class Snapshot:
     - ``authors``: one row per author; ``country`` is "" when unattributed.
     - ``meta``: the ``datapackage.json`` descriptor.
     - ``provenance``: ``provenance.csv`` as text (a reconstructed snapshot only; else None).
+    - ``whole``: for a snapshot cut at an earlier week (:func:`tokenrace.snapshot.essay.upto`), the
+      snapshot it was cut from; None for a snapshot as loaded.
     """
 
     path: Path
@@ -71,6 +73,7 @@ class Snapshot:
     meta: dict[str, Any] = field(repr=False)
     fingerprint: str
     provenance: pd.DataFrame | None = field(default=None, repr=False)
+    whole: Snapshot | None = field(default=None, repr=False, compare=False)
 
     @property
     def as_of(self) -> str:
