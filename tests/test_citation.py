@@ -97,8 +97,8 @@ def test_landing_page_cites_the_snapshot_and_repository(book: Build) -> None:
     code = section.select_one("div.highlight-bibtex pre")
     assert code is not None, "no BibTeX block"
     entry = code.get_text()
-    assert re.search(r"@misc\{the_race_20260529,", entry)
-    assert "Data snapshot as of 2026-05-29" in entry
+    assert re.search(r"@misc\{the_race_20260816,", entry)
+    assert "Data snapshot as of 2026-08-16" in entry
     assert TEST_REPO_WEB in entry
     # The test copy is a checkout without commits: no commit is named, in either style.
     plain = " ".join(section.get_text(" ").split())

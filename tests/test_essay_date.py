@@ -154,7 +154,7 @@ def test_a_snapshot_that_ends_before_the_essay_is_judged_on_its_last_week(tmp_pa
 def test_the_prose_since_the_essay_reads_both_ways(full, tmp_path) -> None:
     text = prose.since(full, "fork")
     assert "11 weeks past the essay's, to the week of 10 Aug 2026" in text
-    assert "*essay-split*: Last week, of all tokens: Chinese open-weight" in text
+    assert "*essay-split* (measured: Last week, of all tokens: Chinese open-weight" in text
     cut = load_snapshot(_cut_folder(tmp_path, "2026-05-25"))
     assert "no later week" in prose.since(cut, "fork")
 

@@ -162,7 +162,7 @@ def since(snap: Snapshot, chapter: str) -> Markdown:
         after = later[claim.id]
         outcome = {True: "passes", False: "fails", None: "cannot be run"}[result.holds]
         parts.append(
-            f"*{claim.id}*: {result.measured}; its test {outcome} there, and passes in "
+            f"*{claim.id}* (measured: {result.measured}): its test {outcome} there, and passes in "
             f"{after['passes']} of the {after['weeks']} weeks since the essay."
         )
     parts.append(
