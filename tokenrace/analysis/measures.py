@@ -314,6 +314,12 @@ def _by_country(cube: Cube, month: np.ndarray, price: np.ndarray):
         return keys, tokens / tokens.sum(axis=1, keepdims=True) * 100, spend / tokens
 
 
+def _usd(value: float) -> str:
+    """A price per million tokens as text; a group without priced tokens in the window has none
+    (0 / 0), said in words rather than as "nan"."""
+    return "no priced tokens" if np.isnan(value) else f"${value:.2f}"
+
+
 def china_cheapest(cube: Cube, choices: Choices) -> Measure:
     """Token-weighted price by country; China against every country with 5 % of priced tokens."""
     keys, share, usd = _by_country(cube, cube.window(MONTH_WEEKS), prices(cube, choices))
@@ -330,8 +336,10 @@ def china_cheapest(cube: Cube, choices: Choices) -> Measure:
     def text(d: int) -> str:
         if not material[d, cn]:
             return "China has less than the minimum share of priced tokens"
-        rest = ", ".join(f"{k} ${usd[d, i]:.2f}" for i, k in enumerate(keys) if rivals[d, i])
-        small = ", ".join(f"{k} ${usd[d, i]:.2f}" for i, k in enumerate(keys) if not material[d, i])
+        rest = ", ".join(f"{k} {_usd(usd[d, i])}" for i, k in enumerate(keys) if rivals[d, i])
+        small = ", ".join(
+            f"{k} {_usd(usd[d, i])}" for i, k in enumerate(keys) if not material[d, i]
+        )
         floor = f" (below the {MIN_GROUP_SHARE_PCT:.0f} % floor: {small})" if small else ""
         return f"CN ${usd[d, cn]:.2f}/Mtok; {rest or 'no other group'}{floor}"
 

@@ -131,6 +131,7 @@ def since(snap: Snapshot, chapter: str) -> Markdown:
     measured value on the latest week, what its test gives there, and in how many of the later
     weeks it passes; computed on ``snap`` as a whole (every week, not cut at the essay's). It
     reads right for any outcome, and says so when the snapshot has no later week."""
+    from tokenrace.analysis.cube import Cube
     from tokenrace.claims import evidence
     from tokenrace.claims.register import REGISTER
     from tokenrace.claims.reporting import week_words
@@ -150,16 +151,17 @@ def since(snap: Snapshot, chapter: str) -> Markdown:
         return Markdown(
             "This snapshot ends in the essay's week: no later week is in it to compare."
         )
-    later = evidence.later_weeks(whole)
+    found = evidence.load(whole)  # cached: computed once per snapshot and code
     latest = week_words(f"{whole.weeks[-1]:%Y-%m-%d}")
     n = len(view.later)
     parts = [
         f"OpenRouter's data now run {n} week{'s' if n != 1 else ''} past the essay's, to the "
         f"{latest}. On that latest week:"
     ]
+    cube = Cube.from_snapshot(whole)
     for claim in (c for c in REGISTER if c.chapter == chapter):
-        result = claim.evaluate(whole)
-        after = later[claim.id]
+        result = claim.evaluate(cube)
+        after = found["claims"][claim.id]["after"]
         outcome = {True: "passes", False: "fails", None: "cannot be run"}[result.holds]
         parts.append(
             f"*{claim.id}* (measured: {result.measured}): its test {outcome} there, and passes in "

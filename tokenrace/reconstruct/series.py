@@ -138,6 +138,7 @@ class Design:
         self.closed = np.zeros(n_weeks, bool) if closed is None else np.asarray(closed, bool)
         self.token_series = [TOTAL, *self.models]
         self.free_models = sorted(set(base[free]))
+        self.blocks: dict[int, list[tuple[int, int, np.ndarray]]] = {}
         self.token_rows, self.token_matrix, self.token_inside = self._matrix(
             self.token_series, ~free
         )
@@ -164,18 +165,34 @@ class Design:
     def _matrix(
         self, names: list[str], mask: pd.Series
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The point rows, the interpolation matrix ``(points, series × K)`` and each series'
+        inside mask; the matrix is block-diagonal (a series' points weigh only its own weeks),
+        and each series' block is kept in :attr:`blocks` so that products skip the zeros."""
         n_weeks = len(self.weeks)
         rows, inside = [], np.zeros((len(names), n_weeks), dtype=bool)
         matrix = np.zeros((int(mask.sum()), len(names) * n_weeks))
+        spans = []
         start = 0
         for s, name in enumerate(names):
             points = self.inputs[mask & (self.inputs["series"] == name)]
             points = points.iloc[np.argsort(self.position[points.index], kind="stable")]
             weights, inside[s] = _weights(list(self.position[points.index]), n_weeks, self.closed)
             matrix[start : start + len(points), s * n_weeks : (s + 1) * n_weeks] = weights
+            spans.append((start, start + len(points), weights))
             rows.extend(points.index)
             start += len(points)
+        self.blocks[id(matrix)] = spans
         return np.array(rows, dtype=int), matrix, inside
+
+    def product(self, points: np.ndarray, matrix: np.ndarray) -> np.ndarray:
+        """``points @ matrix`` for one of the design's interpolation matrices, block by block:
+        ``(D, series × K)``. The same sums as the full product, without its zeros (the full
+        product costs the number of series times as much)."""
+        n_weeks = len(self.weeks)
+        out = np.zeros((points.shape[0], matrix.shape[1]))
+        for s, (start, stop, weights) in enumerate(self.blocks[id(matrix)]):
+            out[:, s * n_weeks : (s + 1) * n_weeks] = points[:, start:stop] @ weights
+        return out
 
     @property
     def central(self) -> np.ndarray:
@@ -197,7 +214,9 @@ class Design:
         values = np.atleast_2d(values)
         n_draws, n_weeks = values.shape[0], len(self.weeks)
         logs = np.log(values[:, self.token_rows] * BILLION)
-        tokens = np.exp(logs @ self.token_matrix).reshape(n_draws, len(self.token_series), n_weeks)
+        tokens = np.exp(self.product(logs, self.token_matrix)).reshape(
+            n_draws, len(self.token_series), n_weeks
+        )
         tokens = np.where(self.token_inside[None], tokens, 0.0)
         tokens[:, 1:, :] = self.bounded(tokens[:, 1:, :])
         free = np.full((n_draws, len(self.models), n_weeks), np.nan)
@@ -208,7 +227,9 @@ class Design:
                 1.0, np.divide(points * BILLION, base, out=np.ones_like(base), where=base > 0)
             )
             points = np.where(self.free_counts[None], counts, points)
-            shares = (points @ self.free_matrix).reshape(n_draws, len(self.free_models), n_weeks)
+            shares = self.product(points, self.free_matrix).reshape(
+                n_draws, len(self.free_models), n_weeks
+            )
             listed = tokens[:, 1 + self.free_listed, :]
             free[:, self.free_listed, :] = np.where(
                 self.free_inside[None], shares / 100 * listed, np.nan

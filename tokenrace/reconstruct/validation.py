@@ -52,6 +52,7 @@ from tokenrace.reconstruct import ensemble as en
 from tokenrace.reconstruct import representative as rc
 from tokenrace.snapshot import contract as c
 from tokenrace.snapshot.cache import cache_file, cached
+from tokenrace.snapshot.essay import as_of_essay
 from tokenrace.snapshot.layout import SOURCES_DIR
 from tokenrace.snapshot.load import Snapshot
 from tokenrace.sources.inputs import (
@@ -144,10 +145,16 @@ def stats(values: Iterable[float]) -> dict[str, float | None]:
 
 def citing(text: str, ids: Iterable[str]) -> bool:
     """True when ``text`` names one of the anchor ``ids`` as a whole word (``T10``, not ``T1``)."""
+    pattern = citation_pattern(ids)
+    return pattern is not None and pattern.search(text) is not None
+
+
+def citation_pattern(ids: Iterable[str]) -> re.Pattern | None:
+    """One compiled pattern matching any of ``ids`` as a whole word (None for no ids)."""
     names = sorted(set(ids))
     if not names:
-        return False
-    return re.search(r"\b(?:" + "|".join(map(re.escape, names)) + r")\b", text) is not None
+        return None
+    return re.compile(r"\b(?:" + "|".join(map(re.escape, names)) + r")\b")
 
 
 def without_source(
@@ -158,9 +165,11 @@ def without_source(
     mine = anchors[anchors[SOURCE_ID] == source]
     knots = set(mine.loc[mine["role"] == "knot", "id"])
     sourced = (inputs["kind"] == "sourced") & inputs["key"].isin(knots)
+    pattern = citation_pattern(mine["id"])
+    # Only an assumed knot can cite a source (compiled once: a source has thousands of ids).
     cites = [
-        citing(f"{n} {r}", mine["id"])
-        for n, r in zip(inputs["note"], inputs["range_note"], strict=True)
+        kind == "assumed" and pattern is not None and pattern.search(f"{n} {r}") is not None
+        for kind, n, r in zip(inputs["kind"], inputs["note"], inputs["range_note"], strict=True)
     ]
     assumed = (inputs["kind"] == "assumed") & pd.Series(cites, index=inputs.index, dtype=bool)
     drop = sourced | assumed
@@ -203,7 +212,12 @@ def compute(snap: Snapshot) -> dict:
     source rebuilt: the input keys left out, the models lost and the weeks scaled; or
     ``cannot_rebuild``, the reason, when the inputs left cannot make a snapshot at all, say a
     platform total without any point: then every value of the source is lost).
+
+    It is measured on the snapshot as of the essay's week (:func:`tokenrace.snapshot.essay.
+    as_of_essay`), the weeks the reconstruction and its claims stand on: every week after it is
+    OpenRouter's own Data API rows, with nothing to reconstruct.
     """
+    snap = as_of_essay(snap).snapshot
     folder = snap.path / SOURCES_DIR
     if not (folder / "anchors.csv").is_file():
         return _nothing("no sources", NO_SOURCES)

@@ -45,10 +45,13 @@ def overlaps(anchors: pd.DataFrame) -> pd.DataFrame:
     points = anchors[anchors["kind"].isin(POINT_KINDS) & (anchors["source_id"] != "")]
     lower = points["low"].notna() & (points["low"] == points["value"])
     points = points[~lower & points["value"].notna() & (points["value"] > 0)]
+    base = points["kind"].str.removesuffix("_to_date")
+    # Only a series and week that two sources give overlaps (a few hundred of thousands of rows).
+    sources = points.groupby([base, points["subject"], points["week"]])["source_id"]
+    points = points[sources.transform("nunique").to_numpy() > 1]
+    base = points["kind"].str.removesuffix("_to_date")
     rows = []
-    for (kind, subject, week), group in points.groupby(
-        [points["kind"].str.removesuffix("_to_date"), "subject", "week"], sort=True
-    ):
+    for (kind, subject, week), group in points.groupby([base, "subject", "week"], sort=True):
         values = [(a.source_id, a.id, _weekly(a.value, a.days)) for a in group.itertuples()]
         for source, key, value in values:
             for other, other_key, other_value in values:
