@@ -173,8 +173,11 @@ class Design:
         matrix = np.zeros((int(mask.sum()), len(names) * n_weeks))
         spans = []
         start = 0
+        chosen = self.inputs[mask]
+        groups = chosen.groupby("series", sort=False).indices  # positions within ``chosen``
+        empty = np.array([], dtype=int)
         for s, name in enumerate(names):
-            points = self.inputs[mask & (self.inputs["series"] == name)]
+            points = chosen.iloc[groups.get(name, empty)]
             points = points.iloc[np.argsort(self.position[points.index], kind="stable")]
             weights, inside[s] = _weights(list(self.position[points.index]), n_weeks, self.closed)
             matrix[start : start + len(points), s * n_weeks : (s + 1) * n_weeks] = weights

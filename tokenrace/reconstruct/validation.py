@@ -165,8 +165,14 @@ def without_source(
     mine = anchors[anchors[SOURCE_ID] == source]
     knots = set(mine.loc[mine["role"] == "knot", "id"])
     sourced = (inputs["kind"] == "sourced") & inputs["key"].isin(knots)
-    pattern = citation_pattern(mine["id"])
-    # Only an assumed knot can cite a source (compiled once: a source has thousands of ids).
+    # Only an assumed knot can cite a source; of a source's thousands of ids, only those its
+    # text holds at all go into the one pattern (the same whole-word test, compiled small).
+    assumed_text = " ".join(
+        f"{n} {r}"
+        for kind, n, r in zip(inputs["kind"], inputs["note"], inputs["range_note"], strict=True)
+        if kind == "assumed"
+    )
+    pattern = citation_pattern(i for i in mine["id"] if i in assumed_text)
     cites = [
         kind == "assumed" and pattern is not None and pattern.search(f"{n} {r}") is not None
         for kind, n, r in zip(inputs["kind"], inputs["note"], inputs["range_note"], strict=True)
