@@ -208,6 +208,26 @@ def test_a_reading_keeps_a_country_within_its_bounds(snap) -> None:
     assert (parts[0, 0, unbounded] == series.other[0, unbounded]).all()
 
 
+def test_moving_only_the_inputs_that_reach_the_read_weeks_loses_nothing(snap) -> None:
+    """The one-at-a-time ends move only the inputs that reach the weeks the claims read; every
+    claim's deciding inputs and influences are those of moving every input."""
+    plan = rc.design(SOURCES, list(snap.models["model"]), snap.weeks)
+    cut = Cube.from_snapshot(snap)
+    rebuilt = ensemble.rebuild_cube(plan, plan.central, cut)
+    everything = ensemble.rebuild_cube(plan, ensemble.ends(plan.inputs), cut)
+    n = len(plan.inputs)
+    used = np.zeros(len(snap.weeks), dtype=bool)
+    used[: evidence.SENSITIVITY_WEEKS] = used[-evidence.SENSITIVITY_WEEKS :] = True
+    chosen, values = ensemble.ends_within(plan, used)
+    assert 0 < len(chosen) < n  # most inputs lie between the ends
+    pruned = (chosen, ensemble.rebuild_cube(plan, values, cut))
+    whole = (np.arange(n), everything)
+    for claim in claims.REGISTER:
+        a = evidence._sensitivity(claim, pruned, rebuilt, plan)
+        b = evidence._sensitivity(claim, whole, rebuilt, plan)
+        assert a == b, claim.id
+
+
 def test_the_central_draw_is_the_committed_snapshot(snap) -> None:
     plan = rc.design(SOURCES, list(snap.models["model"]), snap.weeks)
     rebuilt = ensemble.rebuild_cube(plan, plan.central, Cube.from_snapshot(snap))

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from tokenrace.analysis.cube import Cube
-from tokenrace.analysis.measures import Choices
+from tokenrace.analysis.measures import MONTH_WEEKS, Choices
 from tokenrace.claims import register as cl
 from tokenrace.reconstruct import ensemble as en
 from tokenrace.reconstruct import representative as rc
@@ -47,6 +47,10 @@ FAILS = "does not hold"
 MEASURED = "holds on measured data"
 AS_GIVEN = "holds on the data as given"
 UNTESTABLE = "cannot be tested"
+#: The claims as published read at most this many weeks at each end of the data (the first and
+#: last four: :data:`tokenrace.analysis.measures.MONTH_WEEKS`); the one-at-a-time ends move only
+#: the inputs that reach them (a test checks the result against moving every input).
+SENSITIVITY_WEEKS = MONTH_WEEKS
 #: A claim is robust when it holds in at least this share of draws (and every analysis choice).
 ROBUST_SHARE = 0.95
 #: The verdict scale, strongest first, with what each level means.
@@ -178,7 +182,12 @@ def compute(snap: Snapshot, draws: int = en.DRAWS, seed: int = en.SEED) -> dict:
     ensemble = oat = rebuilt = None
     if plan is not None:
         ensemble, scaled = en.draw(plan, cube, draws, seed)
-        oat = en.rebuild_cube(plan, en.ends(plan.inputs), cube)
+        # The claims as published read the first and last weeks only: an input that cannot move
+        # them (most points in between) neither flips a claim nor moves its margin.
+        used = np.zeros(len(cube.weeks), dtype=bool)
+        used[:SENSITIVITY_WEEKS] = used[-SENSITIVITY_WEEKS:] = True
+        moved, values = en.ends_within(plan, used)
+        oat = (moved, en.rebuild_cube(plan, values, cube))
         rebuilt = en.rebuild_cube(plan, plan.central, cube)
         out |= {
             "draws": draws,
@@ -257,14 +266,23 @@ def _claim(claim, cube, scens, ensemble, oat, rebuilt, plan, kind) -> dict:
 
 
 def _sensitivity(claim, oat, rebuilt, plan) -> dict:
-    """Inputs that flip the claim at an end of their range, and each input's influence."""
-    base, moved = claim.on(rebuilt), claim.on(oat)
+    """Inputs that flip the claim at an end of their range, and each input's influence.
+
+    ``oat`` is the inputs that can move the weeks the claims read and the cube of each at its
+    low, then its high end (:func:`tokenrace.reconstruct.ensemble.ends_within`); every other
+    input flips nothing and has no influence."""
+    chosen, cube = oat
+    base, moved = claim.on(rebuilt), claim.on(cube)
     if isinstance(base, str) or isinstance(moved, str):
         return {"deciding": [], "influence": [], "sourced_influence_pct": None}
-    n = len(plan.inputs)
+    n, r = len(plan.inputs), len(chosen)
     held = bool(base.holds[0])
-    low, high = moved.holds[:n] != held, moved.holds[n:] != held
-    spread = np.abs(np.nan_to_num(moved.margin[n:] - moved.margin[:n], posinf=0.0, neginf=0.0))
+    low, high = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+    low[chosen], high[chosen] = moved.holds[:r] != held, moved.holds[r:] != held
+    spread = np.zeros(n)
+    spread[chosen] = np.abs(
+        np.nan_to_num(moved.margin[r:] - moved.margin[:r], posinf=0.0, neginf=0.0)
+    )
     # Margins pass through logarithms whose last bits depend on the CPU: quantized here, equal
     # influences tie exactly (and keep the inputs' order) on every machine.
     spread = np.round(spread, 9)

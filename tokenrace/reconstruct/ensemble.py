@@ -136,6 +136,43 @@ def tail_attrs(template: Cube, models: pd.Index) -> pd.DataFrame:
     return attrs
 
 
+def reach(design: Design) -> np.ndarray:
+    """``(P, K)``: the weeks each input can move, in any rebuilt series. A point moves its own
+    series from its neighbouring points on either side (its row of the interpolation); a token
+    point of a model also moves the model's free counts at the free points in those weeks, and
+    so the free shares between those points' neighbours. The caps, the closed weeks, the room
+    left for the long tail and the tail's split all act week by week, so they reach no further.
+    """
+    n_weeks = len(design.weeks)
+    out = np.zeros((len(design.inputs), n_weeks), dtype=bool)
+
+    def rows(matrix: np.ndarray, inputs: np.ndarray):
+        for start, stop, weights in design.blocks[id(matrix)]:
+            for j in range(start, stop):
+                yield int(inputs[j]), weights[j - start] != 0
+
+    for i, weeks in rows(design.free_matrix, design.free_rows):
+        out[i] |= weeks
+    free_reach = {i: out[i].copy() for i in design.free_rows}
+    series = design.inputs["series"].to_numpy()
+    for i, weeks in rows(design.token_matrix, design.token_rows):
+        out[i] |= weeks
+        for f, k in zip(design.free_rows, design.free_week, strict=True):
+            if weeks[k] and series[f].removesuffix(":free") == series[i]:
+                out[i] |= free_reach[int(f)]
+    return out
+
+
+def ends_within(design: Design, weeks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The inputs that can move any of ``weeks`` (``(K,)`` bool, :func:`reach`), and their rows
+    of :func:`ends`: each such input at the low end, then each at the high end (``(2R, P)``).
+    Every other input leaves those weeks as they are at both ends of its range."""
+    chosen = np.flatnonzero((reach(design) & weeks[None, :]).any(axis=1))
+    values = ends(design.inputs)
+    n = len(design.inputs)
+    return chosen, np.concatenate([values[chosen], values[n + chosen]])
+
+
 def as_cube(series: Series, template: Cube, parts: np.ndarray | None = None) -> Cube:
     """The rebuilt series as a cube with the snapshot's model attributes (``template``); with
     ``parts`` (:func:`split_tail`), the long tail split into them and its unattributed rest."""
