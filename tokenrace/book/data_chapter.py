@@ -93,8 +93,15 @@ def reconstruction_summary(snap: Snapshot, checked: pd.DataFrame | None):
             "reconstructed from anchors, so there are no sourced figures to check it against."
         )
     n = anchor_summary(checked)
+    upto = (
+        f" (to the week of {snap.weeks[-1]:%d %B %Y}, the essay's: the weeks after it are "
+        "OpenRouter's Data API rows as they are)"
+        if snap.whole is not None
+        else ""
+    )
     return Markdown(
-        f"Of the **{n['used']}** sourced figures the reconstruction uses, **{n['knots']}** are "
+        f"Of the **{n['used']}** sourced figures the reconstruction uses{upto}, "
+        f"**{n['knots']}** are "
         f"points the series pass through and **{n['checks']}** are checks the result must meet "
         f"(a range, a share, a ranking). **{n['ok']}** of {n['used']} hold. A further "
         f"**{n['context']}** figures are recorded for context only, each with a note saying why "
@@ -249,6 +256,12 @@ def plot_models_against_anchors(snap: Snapshot, checked: pd.DataFrame) -> None:
             "Every sourced weekly figure for a single model (horizontal) against the same model "
             "and week in the snapshot (vertical). Points on the diagonal are reproduced exactly."
             + left_out
+            + (
+                f" The figures run to the week of {snap.weeks[-1]:%d %B %Y}, the essay's; the "
+                "weeks after it are OpenRouter's Data API rows as they are (tested), not drawn."
+                if snap.whole is not None
+                else ""
+            )
         ),
         alt=(
             f"Scatter plot of {len(rows)} sourced model figures, from "
