@@ -163,10 +163,12 @@ def reach(design: Design) -> np.ndarray:
     return out
 
 
-def ends_within(design: Design, weeks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The inputs that can move any of ``weeks`` (``(K,)`` bool, :func:`reach`), and their rows
-    of :func:`ends`: each such input at the low end, then each at the high end (``(2R, P)``).
-    Every other input leaves those weeks as they are at both ends of its range."""
+def ends_within(design: Design, edge: int) -> tuple[np.ndarray, np.ndarray]:
+    """The inputs that can move any of the first or last ``edge`` weeks (:func:`reach`), and
+    their rows of :func:`ends`: each such input at the low end, then each at the high end
+    (``(2R, P)``). Every other input leaves those weeks as they are at both ends of its range."""
+    weeks = np.zeros(len(design.weeks), dtype=bool)
+    weeks[:edge] = weeks[-edge:] = True
     chosen = np.flatnonzero((reach(design) & weeks[None, :]).any(axis=1))
     values = ends(design.inputs)
     n = len(design.inputs)
