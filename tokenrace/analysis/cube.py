@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from tokenrace.analysis import recut
-from tokenrace.snapshot import contract as c
+from tokenrace.snapshot import layout as c
 from tokenrace.snapshot.load import Snapshot
 
 #: The name of a drawn part of the long tail starts with this (``other:cn_open``).

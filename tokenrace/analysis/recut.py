@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from tokenrace.snapshot import contract as c
+from tokenrace.snapshot import layout as c
 from tokenrace.snapshot.countries import EUROPE
 from tokenrace.snapshot.load import Snapshot
 

@@ -23,6 +23,7 @@ from tokenrace.snapshot.dates import parse_dates as parse_dates
 from tokenrace.snapshot.layout import AUTHORS_FILE as AUTHORS_FILE
 from tokenrace.snapshot.layout import DESCRIPTOR_FILE as DESCRIPTOR_FILE
 from tokenrace.snapshot.layout import MODELS_FILE as MODELS_FILE
+from tokenrace.snapshot.layout import OTHER as OTHER
 from tokenrace.snapshot.layout import WEEKLY_FILE as WEEKLY_FILE
 
 WEEKLY_COLUMNS = ["week", "model", "tokens"]
@@ -41,8 +42,6 @@ MODELS_COLUMNS = [
 ]
 AUTHORS_COLUMNS = ["author", "lab", "country", "source"]
 
-#: Reserved model slug for the long tail outside the listed models (unattributed).
-OTHER = "other"
 #: Authors of OpenRouter's stealth models (``openrouter/*``, and from August 2026 ``stealth/*``,
 #: e.g. ``stealth/ox-alpha``): no disclosed origin (unattributed).
 STEALTH_AUTHORS = ("openrouter", "stealth")

@@ -9,6 +9,9 @@ from pathlib import Path
 from tokenrace.snapshot.paths import snapshot_dir
 
 WEEKLY_FILE = "weekly_tokens.csv"
+#: Reserved model slug for the long tail outside the listed models (unattributed). Here, with the
+#: file names, so a reader of a checked snapshot (the analysis) needs no schema library.
+OTHER = "other"
 MODELS_FILE = "models.csv"
 AUTHORS_FILE = "authors.csv"
 DESCRIPTOR_FILE = "datapackage.json"
