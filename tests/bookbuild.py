@@ -39,6 +39,20 @@ CHROMIUM_ARGS = [
 _SKIP = {".venv", "_build", ".git", ".pytest_cache", ".ruff_cache", "__pycache__", "tests"}
 
 
+#: ipykernel's own shutdown race: a kernel stopped while its control channel flushes can log a
+#: zmq traceback ("Socket operation on non-socket") after its notebook has run. It is not the
+#: book's code and not a failed cell (the build's exit code and cell errors are checked apart).
+_KERNEL_SHUTDOWN = re.compile(
+    r"Traceback \(most recent call last\):\n(?:.*\n)*?"
+    r"zmq\.error\.ZMQError: Socket operation on non-socket\n"
+)
+
+
+def has_traceback(log: str) -> bool:
+    """True when a build log holds a traceback, other than ipykernel's shutdown race."""
+    return "Traceback" in _KERNEL_SHUTDOWN.sub("", log)
+
+
 @dataclass
 class Build:
     """One book build: where its sources and HTML are, what it printed, how long it took."""
