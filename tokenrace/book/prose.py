@@ -162,9 +162,9 @@ def since(snap: Snapshot, chapter: str) -> Markdown:
     for claim in (c for c in REGISTER if c.chapter == chapter):
         result = claim.evaluate(cube)
         after = found["claims"][claim.id]["after"]
-        outcome = {True: "passes", False: "fails", None: "cannot be run"}[result.holds]
         parts.append(
-            f"*{claim.id}* (measured: {result.measured}): its test {outcome} there, and passes in "
+            f"*{claim.id}* (measured: {result.measured}): its test {result.outcome} there, and "
+            "passes in "
             f"{after['passes']} of the {after['weeks']} weeks since the essay."
         )
     parts.append(

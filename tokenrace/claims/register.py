@@ -66,9 +66,14 @@ class ClaimResult:
     def outcome(self) -> str:
         """What the test gives on this snapshot: "passes", "fails" or "cannot be run" (the reason
         in ``measured``). A fact of the evidence, not the claim's verdict (its evidence level)."""
-        if self.holds is None:
-            return UNTESTABLE
-        return HOLDS if self.holds else FAILS
+        return outcome(self.holds)
+
+
+def outcome(holds: bool | None) -> str:
+    """What a claim's test gives, in words, from whether it holds (None: it cannot be run)."""
+    if holds is None:
+        return UNTESTABLE
+    return HOLDS if holds else FAILS
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 
 from tokenrace.claims import evidence
-from tokenrace.claims.register import ClaimResult, evaluate
+from tokenrace.claims.register import ClaimResult, evaluate, outcome
 from tokenrace.snapshot.load import Snapshot
 
 
@@ -91,7 +91,7 @@ def since_then(after: dict) -> str:
     n, weeks = after["passes"], after["weeks"]
     untested = weeks - after["tested"]
     cannot = f" ({untested} could not be tested)" if untested else ""
-    latest = {True: "passes", False: "fails", None: "cannot be run"}[after["latest_holds"]]
+    latest = outcome(after["latest_holds"])
     return (
         f"Since the essay: its test passes in {n} of {weeks} later "
         f"week{'s' if weeks != 1 else ''}{cannot}; on the latest, the "
@@ -103,7 +103,7 @@ def since_then_short(after: dict) -> str:
     """:func:`since_then` for a table cell: "passes in 3 of 11; latest (10 Aug 2026): fails"."""
     if not after["weeks"]:
         return "no later week"
-    latest = {True: "passes", False: "fails", None: "cannot be run"}[after["latest_holds"]]
+    latest = outcome(after["latest_holds"])
     day = date.fromisoformat(after["latest"])
     return (
         f"passes in {after['passes']} of {after['weeks']}; latest ({day.day} {day:%b %Y}): {latest}"

@@ -242,32 +242,20 @@ def essay_marks(fig: Figure, snap: Snapshot) -> tuple[str, str]:
         if later:
             ax.axvspan(essay.week, last, color=INK, alpha=0.07, linewidth=0, zorder=0)
         ax.axvline(essay.week, color=INK, linewidth=1.3, linestyle=(0, (4, 3)), zorder=5)
-        ax.annotate(
-            "essay",
-            xy=(essay.week, 1.0),
-            xycoords=("data", "axes fraction"),
-            xytext=(-4, -2),
-            textcoords="offset points",
-            ha="right",
-            va="top",
-            fontsize=10.5,
-            color=INK,
-            annotation_clip=False,
-        )
-        if later:
+        for text, dx, align in [("essay", -4, "right"), ("since", 4, "left")][: 1 + later]:
             ax.annotate(
-                "since",
+                text,
                 xy=(essay.week, 1.0),
                 xycoords=("data", "axes fraction"),
-                xytext=(4, -2),
+                xytext=(dx, -2),
                 textcoords="offset points",
-                ha="left",
+                ha=align,
                 va="top",
                 fontsize=10.5,
                 color=INK,
                 annotation_clip=False,
             )
-    end = f"week of {last.day} {last:%B %Y}"
+    end = hover.week_text(last)
     if later:
         caption = (
             f"The dashed rule marks the week the essay describes ({essay.label}); the shaded "

@@ -98,20 +98,19 @@ def sourced_points(snap: Snapshot, kind: str, subjects: tuple[str, ...] = ()) ->
     for a snapshot without ``sources/`` (a fetched one, say).
     """
     from tokenrace.snapshot.layout import SOURCES_DIR
-    from tokenrace.sources.inputs import anchor_range, read_anchors, source_ranges
+    from tokenrace.sources.inputs import anchor_range, read_anchors_and_ranges
 
     columns = ["id", "week", "weeks", "subject", "value", "low", "high", "grade"]
     path = snap.path / SOURCES_DIR
     if not (path / "anchors.csv").is_file():
         return pd.DataFrame(columns=columns)
-    anchors = read_anchors(path)
+    anchors, measured = read_anchors_and_ranges(path)
     rows = anchors[
         (anchors["kind"] == kind)
         & (anchors["role"] != "context")
         & anchors["week"].between(snap.weeks[0], snap.weeks[-1])
         & (anchors["subject"].isin(subjects) if subjects else True)
     ].copy()
-    measured = source_ranges(path)
     ranges = [
         anchor_range(r.grade, r.value, r.low, r.high, measured.get(r.source_id))
         for r in rows.itertuples()

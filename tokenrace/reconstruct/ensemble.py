@@ -42,7 +42,7 @@ from tokenrace.analysis.cube import TAIL_PART, Cube
 from tokenrace.analysis.recut import ORIGIN_GROUPS
 from tokenrace.reconstruct import representative as rc
 from tokenrace.reconstruct.series import Design, Series, quantize
-from tokenrace.sources.inputs import TOKENS_UNIT
+from tokenrace.sources.inputs import FREE_SUFFIX, TOKENS_UNIT
 
 #: Draws kept in the ensemble (each share of draws is then within ±5 pp at 95 %).
 DRAWS = 400
@@ -143,23 +143,26 @@ def reach(design: Design) -> np.ndarray:
     so the free shares between those points' neighbours. The caps, the closed weeks, the room
     left for the long tail and the tail's split all act week by week, so they reach no further.
     """
-    n_weeks = len(design.weeks)
-    out = np.zeros((len(design.inputs), n_weeks), dtype=bool)
+    out = np.zeros((len(design.inputs), len(design.weeks)), dtype=bool)
 
-    def rows(matrix: np.ndarray, inputs: np.ndarray):
-        for start, stop, weights in design.blocks[id(matrix)]:
+    def rows(blocks, inputs: np.ndarray):
+        for start, stop, weights in blocks:
             for j in range(start, stop):
                 yield int(inputs[j]), weights[j - start] != 0
 
-    for i, weeks in rows(design.free_matrix, design.free_rows):
+    for i, weeks in rows(design.free_blocks, design.free_rows):
         out[i] |= weeks
-    free_reach = {i: out[i].copy() for i in design.free_rows}
+    # A model's free points, each with its week: a token point that moves that week moves the
+    # free share from the point's neighbours on.
     series = design.inputs["series"].to_numpy()
-    for i, weeks in rows(design.token_matrix, design.token_rows):
+    free_points: dict[str, list[tuple[int, int]]] = {}
+    for f, k in zip(design.free_rows, design.free_week, strict=True):
+        free_points.setdefault(series[f].removesuffix(FREE_SUFFIX), []).append((int(f), int(k)))
+    for i, weeks in rows(design.token_blocks, design.token_rows):
         out[i] |= weeks
-        for f, k in zip(design.free_rows, design.free_week, strict=True):
-            if weeks[k] and series[f].removesuffix(":free") == series[i]:
-                out[i] |= free_reach[int(f)]
+        for f, k in free_points.get(series[i], []):
+            if weeks[k]:
+                out[i] |= out[f]
     return out
 
 

@@ -93,6 +93,11 @@ def _weights(
     return weights, inside
 
 
+#: One series' part of an interpolation: its point rows ``start:stop`` and their weights in each
+#: week (``(points, K)``).
+Block = tuple[int, int, np.ndarray]
+
+
 class Design:
     """The interpolation of every series from the inputs
     (:func:`tokenrace.sources.inputs.read_inputs`).
@@ -138,11 +143,10 @@ class Design:
         self.closed = np.zeros(n_weeks, bool) if closed is None else np.asarray(closed, bool)
         self.token_series = [TOTAL, *self.models]
         self.free_models = sorted(set(base[free]))
-        self.blocks: dict[int, list[tuple[int, int, np.ndarray]]] = {}
-        self.token_rows, self.token_matrix, self.token_inside = self._matrix(
+        self.token_rows, self.token_blocks, self.token_inside = self._blocks(
             self.token_series, ~free
         )
-        self.free_rows, self.free_matrix, self.free_inside = self._matrix(
+        self.free_rows, self.free_blocks, self.free_inside = self._blocks(
             [m + FREE_SUFFIX for m in self.free_models], free
         )
         rows = self.inputs.loc[self.free_rows]
@@ -162,16 +166,18 @@ class Design:
             if series != TOTAL:
                 self.own[self.models.index(series), self.position[r]] = True
 
-    def _matrix(
+    def _blocks(
         self, names: list[str], mask: pd.Series
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The point rows, the interpolation matrix ``(points, series × K)`` and each series'
-        inside mask; the matrix is block-diagonal (a series' points weigh only its own weeks),
-        and each series' block is kept in :attr:`blocks` so that products skip the zeros."""
+    ) -> tuple[np.ndarray, list[Block], np.ndarray]:
+        """The point rows, the interpolation of each series and each series' inside mask.
+
+        The interpolation is block-diagonal: a series' points weigh only its own weeks. So it is
+        kept as one :data:`Block` per series, ``(start, stop, weights)``: the series' points are
+        rows ``start:stop`` of the point rows, and ``weights`` (``(points, K)``) their weight in
+        each week."""
         n_weeks = len(self.weeks)
         rows, inside = [], np.zeros((len(names), n_weeks), dtype=bool)
-        matrix = np.zeros((int(mask.sum()), len(names) * n_weeks))
-        spans = []
+        blocks: list[Block] = []
         start = 0
         chosen = self.inputs[mask]
         groups = chosen.groupby("series", sort=False).indices  # positions within ``chosen``
@@ -180,20 +186,17 @@ class Design:
             points = chosen.iloc[groups.get(name, empty)]
             points = points.iloc[np.argsort(self.position[points.index], kind="stable")]
             weights, inside[s] = _weights(list(self.position[points.index]), n_weeks, self.closed)
-            matrix[start : start + len(points), s * n_weeks : (s + 1) * n_weeks] = weights
-            spans.append((start, start + len(points), weights))
+            blocks.append((start, start + len(points), weights))
             rows.extend(points.index)
             start += len(points)
-        self.blocks[id(matrix)] = spans
-        return np.array(rows, dtype=int), matrix, inside
+        return np.array(rows, dtype=int), blocks, inside
 
-    def product(self, points: np.ndarray, matrix: np.ndarray) -> np.ndarray:
-        """``points @ matrix`` for one of the design's interpolation matrices, block by block:
-        ``(D, series × K)``. The same sums as the full product, without its zeros (the full
-        product costs the number of series times as much)."""
+    def product(self, points: np.ndarray, blocks: list[Block]) -> np.ndarray:
+        """The interpolated values ``(D, series × K)`` of the point values ``points``
+        (``(D, point rows)``), block by block."""
         n_weeks = len(self.weeks)
-        out = np.zeros((points.shape[0], matrix.shape[1]))
-        for s, (start, stop, weights) in enumerate(self.blocks[id(matrix)]):
+        out = np.zeros((points.shape[0], len(blocks) * n_weeks))
+        for s, (start, stop, weights) in enumerate(blocks):
             out[:, s * n_weeks : (s + 1) * n_weeks] = points[:, start:stop] @ weights
         return out
 
@@ -217,7 +220,7 @@ class Design:
         values = np.atleast_2d(values)
         n_draws, n_weeks = values.shape[0], len(self.weeks)
         logs = np.log(values[:, self.token_rows] * BILLION)
-        tokens = np.exp(self.product(logs, self.token_matrix)).reshape(
+        tokens = np.exp(self.product(logs, self.token_blocks)).reshape(
             n_draws, len(self.token_series), n_weeks
         )
         tokens = np.where(self.token_inside[None], tokens, 0.0)
@@ -230,7 +233,7 @@ class Design:
                 1.0, np.divide(points * BILLION, base, out=np.ones_like(base), where=base > 0)
             )
             points = np.where(self.free_counts[None], counts, points)
-            shares = self.product(points, self.free_matrix).reshape(
+            shares = self.product(points, self.free_blocks).reshape(
                 n_draws, len(self.free_models), n_weeks
             )
             listed = tokens[:, 1 + self.free_listed, :]

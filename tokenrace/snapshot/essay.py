@@ -40,7 +40,12 @@ class EssayDate:
     @property
     def label(self) -> str:
         """The week as the charts and pages name it: "week of 25 May 2026"."""
-        return f"week of {self.week.day} {self.week:%B %Y}"
+        return week_label(self.week)
+
+
+def week_label(week: pd.Timestamp) -> str:
+    """A week by its Monday, as the pages name it: "week of 25 May 2026"."""
+    return f"week of {week.day} {week:%B %Y}"
 
 
 def essay_date(root: Path | None = None) -> EssayDate:
@@ -90,7 +95,7 @@ def as_of_essay(snap: Snapshot, essay: EssayDate | None = None) -> EssayView:
     where = "ends before" if last < essay.week else "starts after"
     note = (
         f"This snapshot {where} the essay's {essay.label}, so its claims are judged on its last "
-        f"week, the week of {last.day} {last:%B %Y}."
+        f"week, the {week_label(last)}."
     )
     return EssayView(snap, last, weeks[:0], note)
 

@@ -66,16 +66,31 @@ def read_anchors(sources: Path) -> pd.DataFrame:
     written before it existed reads with every id empty (:func:`has_source_ids` is then False).
     Where the column is present, every cell must be filled.
     """
+    return _anchor_files(sources)[0]
+
+
+def read_anchors_and_ranges(sources: Path) -> tuple[pd.DataFrame, dict[str, float]]:
+    """:func:`read_anchors`, and the relative half-width of each measured source that overlaps
+    others enough (:func:`tokenrace.sources.agreement.half_widths` of ``measured.csv``; empty
+    without that file), each file read once."""
+    anchors, measured = _anchor_files(sources)
+    return anchors, {} if measured is None else agreement.half_widths(measured)
+
+
+def _anchor_files(sources: Path) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """The anchors of both files as one table, and ``measured.csv``'s alone (None without it)."""
     frames = [read_anchor_file(sources / "anchors.csv", "anchors.csv")]
+    measured = None
     if (sources / MEASURED_FILE).is_file():
-        frames.append(read_anchor_file(sources / MEASURED_FILE, MEASURED_FILE))
+        measured = read_anchor_file(sources / MEASURED_FILE, MEASURED_FILE)
+        frames.append(measured)
     anchors = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     twice = anchors["id"][anchors["id"].duplicated()]
     if not twice.empty:
         raise SourcesError(
             f"anchors.csv and {MEASURED_FILE}: the id {twice.iloc[0]} is given twice"
         )
-    return anchors
+    return anchors, measured
 
 
 def read_anchor_file(path: Path, name: str | None = None) -> pd.DataFrame:
@@ -192,8 +207,7 @@ def read_inputs(sources: Path, measured_first: bool = True) -> pd.DataFrame:
     reconstruction that leaves a source out gets the knot back).
     Raises :class:`SourcesError` for a duplicate point or a central value outside its range.
     """
-    anchors = read_anchors(sources)
-    measured = source_ranges(sources)
+    anchors, measured = read_anchors_and_ranges(sources)
     base = anchors["kind"].str.removesuffix(TO_DATE)
     used = anchors[(anchors["role"] == "knot") & base.isin(SERIES_KINDS)]
     rows = []
@@ -230,11 +244,9 @@ def read_inputs(sources: Path, measured_first: bool = True) -> pd.DataFrame:
 
 def source_ranges(sources: Path) -> dict[str, float]:
     """The relative half-width of each measured source that overlaps others enough, from its
-    measured disagreement with them in ``measured.csv`` (:func:`tokenrace.sources.agreement.
-    half_widths`); empty without that file."""
-    if not (sources / MEASURED_FILE).is_file():
-        return {}
-    return agreement.half_widths(read_anchor_file(sources / MEASURED_FILE, MEASURED_FILE))
+    measured disagreement with them in ``measured.csv`` (:func:`read_anchors_and_ranges`);
+    empty without that file."""
+    return read_anchors_and_ranges(sources)[1]
 
 
 def _range_note(anchor, own: bool, half: float | None) -> str:
