@@ -68,6 +68,9 @@ def copy_book(dest: Path) -> Path:
 
 def build(folder: Path, strict: bool = True, data: Path | None = None) -> tuple[float, str]:
     env = {k: v for k, v in os.environ.items() if k != "TOKENRACE_DATA"}
+    # The claims' evidence is cached in the built book's own _build/, as in a checkout (the
+    # package this venv imports lives elsewhere): a cold build computes it again.
+    env["TOKENRACE_EVIDENCE_CACHE"] = str(folder / "_build" / ".evidence")
     if data is not None:
         env["TOKENRACE_DATA"] = str(data)
     start = time.perf_counter()

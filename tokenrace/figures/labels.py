@@ -179,23 +179,36 @@ def _annotate(ax: Axes, label: Label, offset, ha: str, va: str, fontsize: float)
     )
 
 
-def _greedy(order, points, candidates, discs, frame, gap) -> tuple[int, dict[int, int]]:
-    """Place labels in ``order``, each at its least bad free position; (total cost, choices)."""
+def _fixed_cost(point, box: Bbox, discs, frame: Bbox, gap: float) -> int:
+    """The cost of a position that does not depend on the other labels: the markers its box
+    covers (three each), the markers its leader line passes over, and leaving the axes."""
+    cost = 3 * sum(covers(box, disc, gap) for disc in discs)
+    line = leader(point, box)
+    cost += sum(passes_over(line, disc, point) for disc in discs)
+    return cost + (0 if inside(box, frame) else 100)
+
+
+def _greedy(order, points, candidates, fixed, gap) -> tuple[int, dict[int, int]]:
+    """Place labels in ``order``, each at its least bad free position; (total cost, choices).
+
+    ``fixed`` holds each position's cost that the other labels do not change
+    (:func:`_fixed_cost`, keyed by label and position), shared by every order tried.
+    """
     taken: list[Bbox] = []
     lines: list[tuple[tuple[float, float], tuple[float, float]]] = []
     chosen, total = {}, 0
     for i in order:
         best = None
         for k, (_offset, _ha, _va, box) in enumerate(candidates[i]):
+            cost = fixed(i, k)
+            if best is not None and cost >= best[0]:
+                continue  # the other labels only add to it: it cannot beat the best
             # A covered marker or name costs more than a leader line across a name.
-            cost = 3 * sum(covers(box, disc, gap) for disc in discs)
             cost += 3 * sum(box.padded(gap).overlaps(other) for other in taken)
             cost += sum(crosses(line, box.padded(gap)) for line in lines)
             line = leader(points[i], box)
             cost += sum(crosses(line, other) for other in taken)
             cost += sum(lines_cross(line, other) for other in lines)
-            cost += sum(passes_over(line, disc, points[i]) for disc in discs)
-            cost += 0 if inside(box, frame) else 100
             if best is None or cost < best[0]:
                 best = (cost, k)
             if cost == 0:
@@ -230,7 +243,14 @@ def place(ax: Axes, labels: list[Label], *, fontsize: float = 11.0) -> list[Anno
         sorted(given, key=lambda i: points[i][0]),
         sorted(given, key=lambda i: -points[i][1]),
     ]
-    tries = [_greedy(order, points, candidates, discs, frame, gap) for order in orders]
+    known: dict[tuple[int, int], int] = {}
+
+    def fixed(i: int, k: int) -> int:
+        if (i, k) not in known:
+            known[i, k] = _fixed_cost(points[i], candidates[i][k][3], discs, frame, gap)
+        return known[i, k]
+
+    tries = [_greedy(order, points, candidates, fixed, gap) for order in orders]
     _total, chosen = min(tries, key=lambda t: t[0])
     placed = []
     for i, label in enumerate(labels):

@@ -161,10 +161,11 @@ class Design:
         self.cap_ids = np.full(shape, "", dtype=object) if cap_ids is None else cap_ids
         self.shares = {} if shares is None else shares
         self.own = np.zeros(shape, dtype=bool)
+        row_of = {m: i for i, m in enumerate(self.models)}
+        names = self.inputs["series"].to_numpy()
         for r in self.token_rows:
-            series = self.inputs.at[r, "series"]
-            if series != TOTAL:
-                self.own[self.models.index(series), self.position[r]] = True
+            if names[r] != TOTAL:
+                self.own[row_of[names[r]], self.position[r]] = True
 
     def _blocks(
         self, names: list[str], mask: pd.Series
@@ -181,13 +182,14 @@ class Design:
         start = 0
         chosen = self.inputs[mask]
         groups = chosen.groupby("series", sort=False).indices  # positions within ``chosen``
+        labels = chosen.index.to_numpy()  # the inputs' rows (their index runs 0, 1, ...)
         empty = np.array([], dtype=int)
         for s, name in enumerate(names):
-            points = chosen.iloc[groups.get(name, empty)]
-            points = points.iloc[np.argsort(self.position[points.index], kind="stable")]
-            weights, inside[s] = _weights(list(self.position[points.index]), n_weeks, self.closed)
+            points = labels[groups.get(name, empty)]
+            points = points[np.argsort(self.position[points], kind="stable")]
+            weights, inside[s] = _weights(list(self.position[points]), n_weeks, self.closed)
             blocks.append((start, start + len(points), weights))
-            rows.extend(points.index)
+            rows.extend(points)
             start += len(points)
         return np.array(rows, dtype=int), blocks, inside
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import math
 import re
+from typing import TYPE_CHECKING
 
 import pandas as pd
-import pandera.pandas as pa
 
 from tokenrace.snapshot.countries import ISO_3166_ALPHA2
 from tokenrace.snapshot.dates import ISO_DATE_RE as ISO_DATE_RE
@@ -25,6 +25,9 @@ from tokenrace.snapshot.layout import DESCRIPTOR_FILE as DESCRIPTOR_FILE
 from tokenrace.snapshot.layout import MODELS_FILE as MODELS_FILE
 from tokenrace.snapshot.layout import OTHER as OTHER
 from tokenrace.snapshot.layout import WEEKLY_FILE as WEEKLY_FILE
+
+if TYPE_CHECKING:  # pandera is imported where a schema is built: loading a checked
+    import pandera.pandas as pa  # snapshot, or reading the contract's names, does without it
 
 WEEKLY_COLUMNS = ["week", "model", "tokens"]
 #: Optional column of ``weekly_tokens.csv``: tokens of the row served on free (``:free``) variants.
@@ -162,6 +165,8 @@ def non_empty(text: pd.Series) -> pd.Series:
 def check(fn, error: str) -> pa.Check:
     """A check of a column: ``fn`` maps its cells to True where they meet the contract; the
     validator prints ``error`` after the failing cell's location and value."""
+    import pandera.pandas as pa
+
     return pa.Check(fn, error=error)
 
 
@@ -175,6 +180,8 @@ def unique_pairs(frame: pd.DataFrame, columns: list[str]) -> pa.Check:
 
 def text_column(*checks: pa.Check) -> pa.Column:
     """A required column of text cells (every file is read as text) with ``checks``."""
+    import pandera.pandas as pa
+
     return pa.Column(str, list(checks), nullable=False)
 
 
@@ -183,6 +190,8 @@ def weekly_schema(frame: pd.DataFrame, models: pd.DataFrame | None) -> pa.DataFr
 
     ``models`` (if it could be read) supplies the known model slugs.
     """
+    import pandera.pandas as pa
+
     known = set(models["model"]) if models is not None and "model" in models else None
     model_checks = [
         check(
@@ -241,6 +250,8 @@ def models_schema(frame: pd.DataFrame, authors: pd.DataFrame | None) -> pa.DataF
 
     ``authors`` (if it could be read) supplies the known author slugs.
     """
+    import pandera.pandas as pa
+
     known = set(authors["author"]) if authors is not None and "author" in authors else None
     author_checks = [check(lambda s: s.str.fullmatch(SLUG_RE), "is not an author slug")]
     if known is not None:
@@ -287,6 +298,8 @@ def models_schema(frame: pd.DataFrame, authors: pd.DataFrame | None) -> pa.DataF
 
 def authors_schema(frame: pd.DataFrame) -> pa.DataFrameSchema:
     """Schema of ``authors.csv`` read as ``frame``."""
+    import pandera.pandas as pa
+
     country_checks = [
         check(
             lambda s: (s == "") | s.isin(ISO_3166_ALPHA2),

@@ -11,9 +11,9 @@ or ``percent`` of a model's weekly tokens.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import pandas as pd
-import pandera.pandas as pa
 
 from tokenrace.snapshot.contract import (
     MODEL_RE,
@@ -28,6 +28,9 @@ from tokenrace.snapshot.contract import (
     unique_pairs,
     whole_count,
 )
+
+if TYPE_CHECKING:  # pandera is imported where a schema is built: loading a checked
+    import pandera.pandas as pa  # snapshot, or reading the contract's names, does without it
 
 
 def _number_between(low: float, high: float, *, empty: bool = False, above: bool = False):
@@ -85,6 +88,8 @@ GRADES = ("A", "B", "C")
 
 def provenance_schema(frame: pd.DataFrame, models: pd.DataFrame | None) -> pa.DataFrameSchema:
     """Schema of ``provenance.csv`` read as ``frame`` (``models`` supplies the known slugs)."""
+    import pandera.pandas as pa
+
     known = set(models["model"]) if models is not None and "model" in models else None
 
     def column(name: str) -> pd.Series:
@@ -165,6 +170,8 @@ def anchors_schema(frame: pd.DataFrame) -> pa.DataFrameSchema:
     """Schema of ``sources/anchors.csv`` (and of ``sources/measured.csv``, the import, in the same
     columns) read as ``frame``: the sourced facts, each with its figure and range (``value``,
     ``low``, ``high``, in ``unit``), its ``role`` and ``grade``."""
+    import pandera.pandas as pa
+
     number = check(empty_or_decimal, "is not a number, or empty")
     value_checks = [number, check(_within_own_range(frame), "is outside the row's low..high")]
     if "role" in frame.columns:
@@ -210,6 +217,8 @@ def knots_schema(frame: pd.DataFrame, *, free: bool) -> pa.DataFrameSchema:
     """Schema of ``sources/knots.csv`` (assumed weekly levels, in billion tokens, of ``all`` or a
     model) or, with ``free``, ``sources/free_knots.csv`` (assumed free shares of a model's
     tokens, in percent), read as ``frame``: each with its range and the reasons for both."""
+    import pandera.pandas as pa
+
     key, value = ("model", "free_pct") if free else ("series", "billion_tokens")
     if free:
         slug = check(lambda s: s.str.fullmatch(MODEL_RE), "is not a model slug 'author/model'")
