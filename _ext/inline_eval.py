@@ -193,6 +193,7 @@ def execute(notebook, cwd: str, timeout: int | None, allow_errors: bool = False)
     """
     import traceback
 
+    import forked_kernels
     from jupyter_cache.executors.utils import ExecutionResult
     from jupyter_cache.utils import Timer
     from nbclient.exceptions import CellExecutionError, CellTimeoutError
@@ -214,6 +215,8 @@ def execute(notebook, cwd: str, timeout: int | None, allow_errors: bool = False)
             # rather than asked to exit, which waited on the interpreter tearing down pandas and
             # matplotlib (0.3 s a notebook here, seconds now and then).
             shutdown_kernel="immediate",
+            # Forked from the build's kernel server when it runs (forked_kernels.py).
+            kernel_manager_class=forked_kernels.kernel_manager_class(),
             resources={"metadata": {"path": cwd}},
         )
         try:

@@ -26,6 +26,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import suppress
 from pathlib import Path
 
+import forked_kernels
 import inline_eval
 from sphinx.application import Sphinx
 from sphinx.util import logging
@@ -79,6 +80,76 @@ def _warm_evidence() -> tuple[float, float]:
     return drawn - start, time.monotonic() - drawn
 
 
+#: What :func:`start_early` started: the drawing process and the kernel server.
+_EARLY: dict[str, object] = {}
+#: Seconds the early process waits for the build's check of the snapshot before it gives up.
+CHECK_WAIT = 600.0
+
+
+def start_early(folder: Path, marker: Path) -> None:
+    """Start the work of a cold build that needs no Sphinx, as soon as the build knows its
+    snapshot, while Sphinx sets up and checks the data contract on the other core: the kernel
+    server imports the chapters' libraries (``forked_kernels.py``), and a process of its own
+    draws the claims' evidence and the validation. The worker pool's chapters then find them
+    ready, or wait for them (a file lock).
+
+    The drawing process imports what it needs at once, then waits for ``marker``: the build
+    writes it when the snapshot at ``folder`` meets the contract
+    (``tokenrace_book._validate_once``). A snapshot that fails never gets one, and both
+    processes stop with the build (:func:`stop_early`). POSIX only (``fork``)."""
+    import multiprocessing
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return
+    context = multiprocessing.get_context("fork")
+    seconds = context.Array("d", 2)  # the drawing's seconds: evidence, validation
+    process = context.Process(
+        target=_draw_when_checked, args=(str(folder), str(marker), seconds), daemon=True
+    )
+    process.start()
+    _EARLY.update(process=process, seconds=seconds, zygote=forked_kernels.start())
+
+
+def stop_early(_app: Sphinx, _exception: Exception | None) -> None:
+    """At the end of the build: stop what :func:`start_early` started and no step used."""
+    server = _EARLY.pop("zygote", None)
+    if server is not None:
+        server.stop()
+    process = _EARLY.pop("process", None)
+    if process is not None:
+        process.terminate()
+        process.join()
+    _EARLY.clear()
+
+
+def _draw_when_checked(folder: str, marker: str, seconds) -> None:
+    """The drawing process (:func:`start_early`)."""
+    import tokenrace  # noqa: F401 (imported while the build checks the snapshot)
+    from tokenrace.claims import evidence  # noqa: F401
+    from tokenrace.reconstruct import validation  # noqa: F401
+    from tokenrace.snapshot.layout import fingerprint
+    from tokenrace.snapshot.paths import DATA_ENV_VAR, VALIDATED_ENV
+
+    deadline = time.monotonic() + CHECK_WAIT
+    while not Path(marker).is_file():
+        if time.monotonic() > deadline:
+            return
+        time.sleep(0.02)
+    os.environ[DATA_ENV_VAR] = folder
+    os.environ[VALIDATED_ENV] = fingerprint(Path(folder))
+    seconds[:] = _warm_evidence()
+
+
+def _join_early() -> str:
+    """Wait for the drawing process of :func:`start_early`; what it did, in words."""
+    process = _EARLY.pop("process")
+    process.join()
+    if process.exitcode != 0:
+        return f"not drawn ahead (exit code {process.exitcode}): the chapters draw them"
+    drawn, trusted = _EARLY.pop("seconds")
+    return f"ready in {drawn:.1f} s, validation in {trusted:.1f} s (begun before the notebooks)"
+
+
 def _pending(app: Sphinx, docnames: list[str]) -> list[tuple[str, object, dict | None]]:
     """Notebooks among ``docnames`` that the execution cache does not hold yet, or holds without
     the value of an ``{eval}`` expression of their prose (a Markdown-only edit)."""
@@ -122,8 +193,9 @@ def execute_ahead(app: Sphinx, env, docnames: list[str]) -> None:
     cache = get_cache(nb_config.execution_cache_path)
     formats = {path: read_fmt for path, _nb, read_fmt in pending}
     start = time.monotonic()
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        warm = pool.submit(_warm_evidence)
+    server = _EARLY.pop("zygote", None)
+    with forked_kernels.zygote(server), ProcessPoolExecutor(max_workers=workers) as pool:
+        warm = None if "process" in _EARLY else pool.submit(_warm_evidence)
         futures = {
             pool.submit(_execute, path, nb, nb_config.execution_timeout): path
             for path, nb, _fmt in pending
@@ -148,9 +220,12 @@ def execute_ahead(app: Sphinx, env, docnames: list[str]) -> None:
                 f"[tokenrace] ({done}/{len(pending)}) executed {name} in {seconds:.2f} s{again}"
             )
         try:
-            drawn, trusted = warm.result()
-            ready = f"claims' evidence ready in {drawn:.1f} s, validation in {trusted:.1f} s"
-            LOG.info(f"[tokenrace] {ready}")
+            if warm is not None:
+                drawn, trusted = warm.result()
+                ready = f"ready in {drawn:.1f} s, validation in {trusted:.1f} s"
+            else:
+                ready = _join_early()
+            LOG.info(f"[tokenrace] claims' evidence {ready}")
         except Exception as err:  # the chapters compute them themselves and report any error
             LOG.info(f"[tokenrace] evidence not drawn ahead ({type(err).__name__}: {err})")
     LOG.info(f"[tokenrace] executed ahead in {time.monotonic() - start:.1f} s")

@@ -41,7 +41,7 @@ from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.util import logging
 
-from parallel_execute import execute_ahead
+from parallel_execute import execute_ahead, start_early, stop_early
 from tokenrace.book import citation
 from tokenrace.book.build_facts import substitutions
 from tokenrace.figures.previews import PREVIEWS_ENV
@@ -139,7 +139,10 @@ def _check_snapshot(config: Config, build_dir: Path, srcdir: Path) -> None:
     code = package_fingerprint()
     key = hashlib.sha256(f"{digest}:{code}".encode()).hexdigest()[:16]
     base = Path(config.nb_execution_cache_path or build_dir / ".jupyter_cache")
-    _validate_once(folder, base / f"validated-{key}")
+    marker = base / f"validated-{key}"
+    if config.nb_execution_mode == "cache" and not marker.is_file():
+        start_early(folder, marker)  # on the other core, while this one checks the contract
+    _validate_once(folder, marker)
     # The notebooks' loaders need not repeat the schema checks on these very bytes, and they run
     # in chapters/, so the folder (from $TOKENRACE_DATA or this book's snapshot.yml) is handed on
     # as an absolute path.
@@ -207,5 +210,6 @@ def setup(app: Sphinx) -> dict:
     app.connect("html-page-context", _drop_duplicate_scripts)
     # Only the documents Sphinx is about to read: a warm rebuild runs nothing.
     app.connect("env-before-read-docs", execute_ahead)
+    app.connect("build-finished", stop_early)
     book_pages.setup(app)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
