@@ -102,12 +102,13 @@ def start_early(folder: Path, marker: Path) -> None:
     if "fork" not in multiprocessing.get_all_start_methods():
         return
     context = multiprocessing.get_context("fork")
-    seconds = context.Array("d", 2)  # the drawing's seconds: evidence, validation
+    receive, send = context.Pipe(duplex=False)  # what the drawing says when it is done
     process = context.Process(
-        target=_draw_when_checked, args=(str(folder), str(marker), seconds), daemon=True
+        target=_draw_when_checked, args=(str(folder), str(marker), send), daemon=True
     )
     process.start()
-    _EARLY.update(process=process, seconds=seconds, zygote=forked_kernels.start())
+    send.close()
+    _EARLY.update(process=process, said=receive, zygote=forked_kernels.start())
 
 
 def stop_early(_app: Sphinx, _exception: Exception | None) -> None:
@@ -122,32 +123,37 @@ def stop_early(_app: Sphinx, _exception: Exception | None) -> None:
     _EARLY.clear()
 
 
-def _draw_when_checked(folder: str, marker: str, seconds) -> None:
-    """The drawing process (:func:`start_early`)."""
-    import tokenrace  # noqa: F401 (imported while the build checks the snapshot)
-    from tokenrace.claims import evidence  # noqa: F401
-    from tokenrace.reconstruct import validation  # noqa: F401
-    from tokenrace.snapshot.layout import fingerprint
-    from tokenrace.snapshot.paths import DATA_ENV_VAR, VALIDATED_ENV
+def _draw_when_checked(folder: str, marker: str, send) -> None:
+    """The drawing process (:func:`start_early`): sends what it did, in words, on ``send``."""
+    try:
+        import tokenrace  # noqa: F401 (imported while the build checks the snapshot)
+        from tokenrace.claims import evidence  # noqa: F401
+        from tokenrace.reconstruct import validation  # noqa: F401
+        from tokenrace.snapshot.layout import fingerprint
+        from tokenrace.snapshot.paths import DATA_ENV_VAR, VALIDATED_ENV
 
-    deadline = time.monotonic() + CHECK_WAIT
-    while not Path(marker).is_file():
-        if time.monotonic() > deadline:
-            return
-        time.sleep(0.02)
-    os.environ[DATA_ENV_VAR] = folder
-    os.environ[VALIDATED_ENV] = fingerprint(Path(folder))
-    seconds[:] = _warm_evidence()
+        deadline = time.monotonic() + CHECK_WAIT
+        while not Path(marker).is_file():
+            if time.monotonic() > deadline:
+                send.send("not drawn ahead: the snapshot's check did not pass in time")
+                return
+            time.sleep(0.02)
+        os.environ[DATA_ENV_VAR] = folder
+        os.environ[VALIDATED_ENV] = fingerprint(Path(folder))
+        drawn, trusted = _warm_evidence()
+        send.send(f"ready in {drawn:.1f} s, validation in {trusted:.1f} s (begun with the build)")
+    except Exception as err:  # the chapters draw them themselves and report any error
+        send.send(f"not drawn ahead ({type(err).__name__}: {err})")
 
 
 def _join_early() -> str:
     """Wait for the drawing process of :func:`start_early`; what it did, in words."""
-    process = _EARLY.pop("process")
+    process, said = _EARLY.pop("process"), _EARLY.pop("said")
     process.join()
-    if process.exitcode != 0:
-        return f"not drawn ahead (exit code {process.exitcode}): the chapters draw them"
-    drawn, trusted = _EARLY.pop("seconds")
-    return f"ready in {drawn:.1f} s, validation in {trusted:.1f} s (begun before the notebooks)"
+    try:
+        return said.recv()
+    except EOFError:  # it ended without a word
+        return f"not drawn ahead (the process ended with exit code {process.exitcode})"
 
 
 def _pending(app: Sphinx, docnames: list[str]) -> list[tuple[str, object, dict | None]]:

@@ -109,3 +109,45 @@ def test_kernels_started_at_once_talk_over_sockets_of_their_own(tmp_path) -> Non
         assert os.path.basename(folder).startswith(parallel_execute.inline_eval.SOCKETS_PREFIX)
         assert not os.path.exists(folder), "the sockets' folder outlived the run"
     assert len({os.path.dirname(ip) for ip in seen}) == runs
+
+
+def test_the_evidence_is_drawn_from_the_build_s_start_once_the_snapshot_passes(
+    tmp_path, monkeypatch
+) -> None:
+    """The drawing begins with the build but waits for the contract check's marker; then the
+    claims' evidence is in the cache, drawn once, and the build is told how long it took."""
+    import time
+
+    import tokenrace
+    from tokenrace.claims import evidence
+    from tokenrace.snapshot.paths import DEFAULT_DATA_DIR
+
+    monkeypatch.setenv(evidence.CACHE_ENV, str(tmp_path / "cache"))
+    marker = tmp_path / "validated"
+    parallel_execute.start_early(DEFAULT_DATA_DIR, marker)
+    try:
+        cached = evidence.cache_path(tokenrace.load_snapshot(DEFAULT_DATA_DIR))
+        time.sleep(1.0)
+        assert not cached.exists(), "drawn before the snapshot passed its check"
+        marker.write_text("checked\n")
+        said = parallel_execute._join_early()
+    finally:
+        parallel_execute.stop_early(None, None)
+    assert said.startswith("ready in") and "validation in" in said, said
+    assert cached.is_file()
+    assert parallel_execute._EARLY == {}
+
+
+def test_a_snapshot_that_never_passes_is_never_drawn_and_nothing_outlives_the_build(
+    tmp_path, monkeypatch
+) -> None:
+    from tokenrace.claims import evidence
+    from tokenrace.snapshot.paths import DEFAULT_DATA_DIR
+
+    monkeypatch.setenv(evidence.CACHE_ENV, str(tmp_path / "cache"))
+    parallel_execute.start_early(DEFAULT_DATA_DIR, tmp_path / "never-written")
+    process = parallel_execute._EARLY["process"]
+    server = parallel_execute._EARLY["zygote"].process
+    parallel_execute.stop_early(None, None)
+    assert not process.is_alive() and server.poll() is not None
+    assert not (tmp_path / "cache").exists() or not any((tmp_path / "cache").iterdir())
