@@ -1,10 +1,11 @@
 """Kernels forked from one process that has already imported the chapters' libraries.
 
-Each chapter runs in a kernel of its own, and most of a kernel's time went on starting Python,
-ipykernel and IPython and importing numpy, pandas and matplotlib: about 0.75 of a chapter's 1.2
-CPU seconds here, paid seven times. During a book build, :func:`zygote` starts one server process
-that imports them once (:data:`PRELOAD`); every kernel of the build's worker pool is then a fork of
-it (:class:`ForkedKernelManager`), a fresh process in which those modules are already imported.
+Each chapter runs in a kernel of its own, and much of a kernel's time went on starting Python,
+ipykernel and IPython and importing numpy, pandas and matplotlib, paid seven times: the seven
+chapters' kernels took 8.6 CPU seconds one after another here, and 5.2 s forked. During a book
+build, :func:`start` starts one server process that imports them once (:data:`PRELOAD`); every
+kernel of the build's worker pool is then a fork of it (``ForkedKernelManager``), a fresh process
+in which those modules are already imported.
 
 A forked kernel is an ordinary ipykernel, started the way ``python -m ipykernel_launcher`` starts
 one: its own session, working folder, environment (the request's, with ``JPY_PARENT_PID`` naming
