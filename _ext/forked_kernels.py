@@ -164,9 +164,15 @@ class Server:
 
 
 def start() -> Server | None:
-    """Start the server (None on a system without ``fork``). It imports while the caller goes
-    on; a request made before it is ready waits for it."""
-    return Server() if hasattr(os, "fork") else None
+    """Start the server (None on a system without ``fork``, or if it cannot start: kernels then
+    start as subprocesses). It imports while the caller goes on; a request made before it is
+    ready waits for it."""
+    if not hasattr(os, "fork"):
+        return None
+    try:
+        return Server()
+    except OSError:
+        return None
 
 
 @contextlib.contextmanager

@@ -3,19 +3,22 @@
 myst-nb executes notebooks one after another while Sphinx reads them. On a cold build that leaves
 one of the machine's cores idle for most of the build. This step runs just before Sphinx reads
 the documents it found outdated: it reads each of those notebooks the way myst-nb will, finds
-those the cache does not hold, executes them in a pool of worker processes (one per core), and
+those the cache does not hold, executes them in a pool of worker processes (two per core), and
 stores the results in the same cache. Sphinx then reads each notebook from the cache. While a
 notebook runs, the ``{eval}`` expressions of its prose are evaluated in its kernel and recorded
-with it (``inline_eval.py``).
+with it (``inline_eval.py``). The kernels are forked from a server that has imported the
+chapters' libraries (``forked_kernels.py``).
 
 A notebook that fails here is not cached: myst-nb runs it again while reading and reports the
 error exactly as it would without this step (and ``raise_on_error`` stops the build).
 
 The claims' evidence (:mod:`tokenrace.claims.evidence`, hundreds of reconstructions) is drawn once
-per snapshot and code, in the same pool and first, so the chapters read it from its cache instead of
-each drawing it; a chapter that needs it before it is ready waits for it (a file lock). How far to
-trust the reconstruction (:mod:`tokenrace.reconstruct.validation`) is computed the same way, right
-after it in the same worker.
+per snapshot and code, so the chapters read it from its cache instead of each drawing it; a
+chapter that needs it before it is ready waits for it (a file lock). How far to trust the
+reconstruction (:mod:`tokenrace.reconstruct.validation`) is computed the same way, right after it
+in the same process. On a cold build both begin with the build itself (:func:`start_early`), as
+does the kernel server's import, on the core Sphinx's single-threaded setup leaves idle;
+otherwise they are the pool's first task.
 """
 
 from __future__ import annotations
