@@ -93,13 +93,13 @@ def test_committed_sources_take_their_measured_range() -> None:
 def test_a_reading_that_disagrees_more_widens_the_ranges(tmp_path: Path) -> None:
     sources = Path(shutil.copytree(SOURCES, tmp_path / "sources"))
     measured = pd.read_csv(sources / "measured.csv", dtype=str, keep_default_na=False)
-    before = inputs.source_ranges(sources)["ranking_files"]
+    before = inputs.read_anchors_and_ranges(sources)[1]["ranking_files"]
     readings = measured["id"].str.startswith("RP-") & (measured["kind"] == "model_to_date")
     measured.loc[readings, "value"] = [
         f"{float(v) * 1.5:.3f}" for v in measured.loc[readings, "value"]
     ]
     measured.to_csv(sources / "measured.csv", index=False, lineterminator="\n")
-    after = inputs.source_ranges(sources)["ranking_files"]
+    after = inputs.read_anchors_and_ranges(sources)[1]["ranking_files"]
     assert after > before + 0.3
 
 

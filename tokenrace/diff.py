@@ -58,12 +58,20 @@ def _describe(snap: Snapshot, relative_to: Path | None) -> dict[str, Any]:
     }
 
 
-def _levels(snap: Snapshot) -> dict[str, str]:
-    """The evidence level of each claim (:data:`tokenrace.claims.evidence.LEVELS`), from its
-    cache."""
+def _evidence(snap: Snapshot, levels: bool) -> tuple[dict[str, str], dict[str, dict]]:
+    """Each claim's evidence level (:data:`tokenrace.claims.evidence.LEVELS`; none without
+    ``levels``) and its test on the weeks after the essay's: from the evidence's cache when the
+    levels are drawn (it holds both), else the later weeks alone
+    (:func:`tokenrace.claims.evidence.later_weeks`)."""
     from tokenrace.claims import evidence
 
-    return {key: entry["level"] for key, entry in evidence.load(snap)["claims"].items()}
+    if not levels:
+        return {}, evidence.later_weeks(snap)
+    found = evidence.load(snap)["claims"]
+    return (
+        {key: entry["level"] for key, entry in found.items()},
+        {key: entry["after"] for key, entry in found.items()},
+    )
 
 
 def claim_changes(old: Snapshot, new: Snapshot, levels: bool = True) -> list[dict[str, Any]]:
@@ -78,14 +86,12 @@ def claim_changes(old: Snapshot, new: Snapshot, levels: bool = True) -> list[dic
     says how the test fares on the weeks after it (a fact about later weeks); a change there is a
     change too.
     """
-    from tokenrace.claims import evidence
     from tokenrace.claims.reporting import since_then
 
     before = {r.id: r for r in cl.evaluate(old)}
     after = {r.id: r for r in cl.evaluate(new)}
-    lv_old = _levels(old) if levels else {}
-    lv_new = _levels(new) if levels else {}
-    later_old, later_new = evidence.later_weeks(old), evidence.later_weeks(new)
+    lv_old, later_old = _evidence(old, levels)
+    lv_new, later_new = _evidence(new, levels)
     rows = []
     for claim in cl.REGISTER:
         a, b = before[claim.id], after[claim.id]

@@ -15,6 +15,7 @@ from tokenrace.analysis import recut
 from tokenrace.figures import charts, hover, tables
 from tokenrace.reconstruct import representative as rc
 from tokenrace.reconstruct import validation as va
+from tokenrace.snapshot.dates import week_label
 from tokenrace.snapshot.load import Snapshot
 
 T = 1e12
@@ -214,7 +215,7 @@ def plot_models_against_anchors(snap: Snapshot, checked: pd.DataFrame) -> None:
         f" {len(zero)} figure{'s' if len(zero) > 1 else ''} at zero "
         f"{'have' if len(zero) > 1 else 'has'} no place on the log axes and "
         f"{'are' if len(zero) > 1 else 'is'} not shown: "
-        + "; ".join(f"{r.subject}, {hover.week_text(r.week)}" for r in zero.itertuples())
+        + "; ".join(f"{r.subject}, {week_label(r.week)}" for r in zero.itertuples())
         + "."
         if not zero.empty
         else ""
@@ -244,7 +245,7 @@ def plot_models_against_anchors(snap: Snapshot, checked: pd.DataFrame) -> None:
         list(rows["sourced_b"]),
         list(rows["snapshot_b"]),
         [
-            f"{r.subject} · {hover.week_text(r.week)} · sourced {r.sourced_b:,.1f} B tokens, "
+            f"{r.subject} · {week_label(r.week)} · sourced {r.sourced_b:,.1f} B tokens, "
             f"snapshot {r.snapshot_b:,.1f} B tokens"
             for r in rows.itertuples()
         ],

@@ -25,6 +25,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from tokenrace.figures import hover, previews
+from tokenrace.snapshot.dates import week_label
 from tokenrace.snapshot.load import Snapshot
 from tokenrace.snapshot.paths import BOOK_BUILD_ENV
 
@@ -255,7 +256,7 @@ def essay_marks(fig: Figure, snap: Snapshot) -> tuple[str, str]:
                 color=INK,
                 annotation_clip=False,
             )
-    end = hover.week_text(last)
+    end = week_label(last)
     if later:
         caption = (
             f"The dashed rule marks the week the essay describes ({essay.label}); the shaded "

@@ -13,6 +13,7 @@ from matplotlib.colors import LinearSegmentedColormap
 from tokenrace.claims import evidence
 from tokenrace.claims import register as claims
 from tokenrace.figures import charts, hover
+from tokenrace.snapshot.dates import week_label
 from tokenrace.snapshot.load import Snapshot
 
 #: White to blue: the share of draws in which a claim holds.
@@ -223,7 +224,7 @@ def since_when(snap: Snapshot) -> None:
             [w for w, _ in known],
             [i] * len(known),
             [
-                f"{cid} · data ending in the {hover.week_text(w)} · "
+                f"{cid} · data ending in the {week_label(w)} · "
                 + ("holds" if h else "does not hold")
                 for w, h in known
             ],

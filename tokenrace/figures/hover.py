@@ -30,11 +30,6 @@ SIZE = 8.0
 _FIGURE_MARKS = "_tokenrace_hover"
 
 
-def week_text(week: pd.Timestamp) -> str:
-    """``week of 25 May 2026`` (the Monday that starts the week)."""
-    return f"week of {week.day} {week:%B %Y}"
-
-
 def trillions(value: float) -> str:
     """``7.0 T tokens`` (two decimals under one trillion: ``0.47 T tokens``)."""
     return f"{value:.2f} T tokens" if abs(value) < 1 else f"{value:.1f} T tokens"
@@ -100,13 +95,15 @@ def lines(ax, frame: pd.DataFrame, value_text, size: float = SIZE) -> None:
     ``value_text(value)`` writes a value with its unit, e.g. ``7.0 T tokens``; missing values get
     no mark.
     """
+    from tokenrace.snapshot.dates import week_label
+
     for column in frame.columns:
         series = frame[column].dropna()
         marks(
             ax,
             list(series.index),
             [float(v) for v in series],
-            [f"{column} · {week_text(w)} · {value_text(float(v))}" for w, v in series.items()],
+            [f"{column} · {week_label(w)} · {value_text(float(v))}" for w, v in series.items()],
             size,
         )
 
@@ -114,6 +111,8 @@ def lines(ax, frame: pd.DataFrame, value_text, size: float = SIZE) -> None:
 def stack(ax, frame: pd.DataFrame, value_text, size: float = SIZE) -> None:
     """Hover marks on a stacked area (columns stacked in order): one per week and band, in the
     middle of the band."""
+    from tokenrace.snapshot.dates import week_label
+
     tops = frame.fillna(0.0).cumsum(axis=1)
     for column in frame.columns:
         values = frame[column].fillna(0.0)
@@ -122,7 +121,7 @@ def stack(ax, frame: pd.DataFrame, value_text, size: float = SIZE) -> None:
             ax,
             list(frame.index),
             [float(v) for v in middles],
-            [f"{column} · {week_text(w)} · {value_text(float(v))}" for w, v in values.items()],
+            [f"{column} · {week_label(w)} · {value_text(float(v))}" for w, v in values.items()],
             size,
         )
 

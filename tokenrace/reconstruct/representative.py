@@ -75,9 +75,14 @@ def snapshot_weeks(sources: Path) -> pd.DatetimeIndex:
     """The Monday-start weeks of the representative snapshot of ``sources``: from
     :data:`FIRST_WEEK` to its last week (:func:`last_week`)."""
     try:
-        anchors, knots = read_anchors(sources), read_knots(sources)
+        anchors, knots = read_sources(sources)
     except SourcesError as err:
         raise ReconstructionError(str(err)) from None
+    return _weeks(anchors, knots)
+
+
+def _weeks(anchors: pd.DataFrame, knots: pd.DataFrame) -> pd.DatetimeIndex:
+    """:func:`snapshot_weeks` of sources already read."""
     return pd.date_range(FIRST_WEEK, last_week(anchors, knots), freq="7D")
 
 
@@ -93,9 +98,11 @@ def design(sources: Path, models: list[str], weeks: pd.DatetimeIndex | None = No
     """
     try:
         inputs, anchors = read_inputs(sources, measured_first=False), read_anchors(sources)
+        if weeks is None:
+            weeks = _weeks(anchors, read_knots(sources))
     except SourcesError as err:
         raise ReconstructionError(str(err)) from None
-    return plan(inputs, anchors, models, snapshot_weeks(sources) if weeks is None else weeks)
+    return plan(inputs, anchors, models, weeks)
 
 
 def plan(

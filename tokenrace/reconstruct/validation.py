@@ -143,14 +143,9 @@ def stats(values: Iterable[float]) -> dict[str, float | None]:
     return {"median": round(float(q[0]), DIGITS), "p90": round(float(q[1]), DIGITS)}
 
 
-def citing(text: str, ids: Iterable[str]) -> bool:
-    """True when ``text`` names one of the anchor ``ids`` as a whole word (``T10``, not ``T1``)."""
-    pattern = citation_pattern(ids)
-    return pattern is not None and pattern.search(text) is not None
-
-
 def citation_pattern(ids: Iterable[str]) -> re.Pattern | None:
-    """One compiled pattern matching any of ``ids`` as a whole word (None for no ids)."""
+    """One compiled pattern matching any of the anchor ``ids`` as a whole word (``T10``, not
+    ``T1``); None for no ids."""
     names = sorted(set(ids))
     if not names:
         return None
@@ -167,17 +162,14 @@ def without_source(
     sourced = (inputs["kind"] == "sourced") & inputs["key"].isin(knots)
     # Only an assumed knot can cite a source; of a source's thousands of ids, only those its
     # text holds at all go into the one pattern (the same whole-word test, compiled small).
-    assumed_text = " ".join(
-        f"{n} {r}"
-        for kind, n, r in zip(inputs["kind"], inputs["note"], inputs["range_note"], strict=True)
-        if kind == "assumed"
-    )
-    pattern = citation_pattern(i for i in mine["id"] if i in assumed_text)
-    cites = [
-        kind == "assumed" and pattern is not None and pattern.search(f"{n} {r}") is not None
+    texts = [
+        f"{n} {r}" if kind == "assumed" else None
         for kind, n, r in zip(inputs["kind"], inputs["note"], inputs["range_note"], strict=True)
     ]
-    assumed = (inputs["kind"] == "assumed") & pd.Series(cites, index=inputs.index, dtype=bool)
+    assumed_text = " ".join(t for t in texts if t is not None)
+    pattern = citation_pattern(i for i in mine["id"] if i in assumed_text)
+    cites = [t is not None and pattern is not None and pattern.search(t) is not None for t in texts]
+    assumed = pd.Series(cites, index=inputs.index, dtype=bool)
     drop = sourced | assumed
     return inputs[~drop].reset_index(drop=True), sorted(inputs.loc[drop, "key"])
 

@@ -11,6 +11,11 @@ import pandas as pd
 ISO_DATE_RE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
 
 
+def week_label(week: pd.Timestamp) -> str:
+    """A week by its Monday, as the pages, charts and hover texts name it: "week of 25 May 2026"."""
+    return f"week of {week.day} {week:%B %Y}"
+
+
 def parse_dates(text: pd.Series) -> pd.Series:
     """Parse ISO dates (YYYY-MM-DD); anything else becomes NaT."""
     shaped = text.where(text.str.fullmatch(ISO_DATE_RE), None)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from tokenrace.snapshot.dates import ISO_DATE_RE, week_label
 from tokenrace.snapshot.load import Snapshot
 from tokenrace.snapshot.paths import REPO_ROOT
 
@@ -43,11 +44,6 @@ class EssayDate:
         return week_label(self.week)
 
 
-def week_label(week: pd.Timestamp) -> str:
-    """A week by its Monday, as the pages name it: "week of 25 May 2026"."""
-    return f"week of {week.day} {week:%B %Y}"
-
-
 def essay_date(root: Path | None = None) -> EssayDate:
     """The essay's week from ``ROOT/essay.yml`` (default: this checkout). Raises
     :class:`EssayDateError` naming the file and line for a missing file or a bad week."""
@@ -63,7 +59,7 @@ def essay_date(root: Path | None = None) -> EssayDate:
             raise EssayDateError(f"{path}: no '{key}:' line with a value")
     value, line = found["week"]
     week = pd.to_datetime(value, format="%Y-%m-%d", errors="coerce")
-    if pd.isna(week) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+    if pd.isna(week) or not re.fullmatch(ISO_DATE_RE, value):
         raise EssayDateError(f"{path}, line {line}, 'week': {value!r} is not an ISO date")
     if week.dayofweek != 0:
         raise EssayDateError(

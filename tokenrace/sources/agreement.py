@@ -48,8 +48,8 @@ def overlaps(anchors: pd.DataFrame) -> pd.DataFrame:
     base = points["kind"].str.removesuffix("_to_date")
     # Only a series and week that two sources give overlaps (a few hundred of thousands of rows).
     sources = points.groupby([base, points["subject"], points["week"]])["source_id"]
-    points = points[sources.transform("nunique").to_numpy() > 1]
-    base = points["kind"].str.removesuffix("_to_date")
+    shared = sources.transform("nunique").to_numpy() > 1
+    points, base = points[shared], base[shared]
     rows = []
     for (kind, subject, week), group in points.groupby([base, "subject", "week"], sort=True):
         values = [(a.source_id, a.id, _weekly(a.value, a.days)) for a in group.itertuples()]

@@ -242,13 +242,6 @@ def read_inputs(sources: Path, measured_first: bool = True) -> pd.DataFrame:
     return inputs.sort_values(["series", "week"], kind="stable").reset_index(drop=True)
 
 
-def source_ranges(sources: Path) -> dict[str, float]:
-    """The relative half-width of each measured source that overlaps others enough, from its
-    measured disagreement with them in ``measured.csv`` (:func:`read_anchors_and_ranges`);
-    empty without that file."""
-    return read_anchors_and_ranges(sources)[1]
-
-
 def _range_note(anchor, own: bool, half: float | None) -> str:
     if own:
         return "the anchor's own range"
