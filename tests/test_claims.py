@@ -176,6 +176,22 @@ def test_a_change_to_the_data_flips_the_claim(claim_id: str, tmp_path: Path) -> 
     assert result.outcome == ("fails" if shipped else "passes")
 
 
+def test_a_model_listed_at_zero_casts_no_paid_vote(tmp_path: Path) -> None:
+    """Free tokens are not wallet votes, whatever their variant: the Chinese models listed at $0
+    lose China the paid lead while their free-variant counts stay as they were."""
+    folder = _copy_data(tmp_path)
+    before = next(r for r in claims.evaluate(load_snapshot(folder)) if r.id == "paid-lead")
+    authors = pd.read_csv(folder / "authors.csv", dtype=str, keep_default_na=False)
+    chinese = set(authors.loc[authors["country"] == "CN", "author"])
+    models = pd.read_csv(folder / "models.csv", dtype=str, keep_default_na=False)
+    models.loc[models["author"].isin(chinese), ["input_usd_per_mtok", "output_usd_per_mtok"]] = "0"
+    models.to_csv(folder / "models.csv", index=False, lineterminator="\n")
+    after = next(r for r in claims.evaluate(load_snapshot(folder)) if r.id == "paid-lead")
+    assert before.holds and not after.holds, after.measured
+    assert after.numbers["cn_paid_pct"] == 0.0
+    assert after.numbers["cn_all_pct"] == before.numbers["cn_all_pct"]
+
+
 def test_measured_numbers_are_plain_python_and_the_report_lists_every_claim() -> None:
     """The numbers behind each claim are plain Python (NumPy 2 scalars print as ``np.float64(…)``
     in the prose and in ``diff --format json``); the report lists every claim with its verdict."""

@@ -96,8 +96,10 @@ class Cube:
         )
 
     def paid(self) -> Cube:
-        """The paid tokens only: tokens minus free tokens (NaN where the free count is unknown)."""
-        paid = self.tokens - self.free
+        """The paid tokens only: tokens minus free tokens (NaN where the free count is unknown),
+        and none of a model listed at $0 (:func:`tokenrace.analysis.recut.listed_free`)."""
+        free_model = recut.listed_free(self.attrs).to_numpy(dtype=bool)[None, :, None]
+        paid = np.where(free_model, 0.0, self.tokens - self.free)
         return replace(self, tokens=paid, free=np.zeros_like(paid), paid_only=True)
 
     def window(self, weeks: int, *, first: bool = False) -> np.ndarray:

@@ -49,7 +49,8 @@ class Choices:
     - ``vantage``: weeks before the last week taken as the end of the data (0 = as published);
     - ``input_share``: input share of the blended price (0.75 = the 3:1 blend);
     - ``top_n``: share denominators over the ``top_n`` most-used models only (None = all tokens);
-    - ``paid_only``: count paid tokens only (free-variant tokens removed).
+    - ``paid_only``: count paid tokens only (:meth:`Cube.paid`: free-variant tokens and models
+      listed at $0 removed).
     """
 
     vantage: int = 0
@@ -366,6 +367,7 @@ def gemma(cube: Cube, choices: Choices) -> Measure:
     # the margin's logarithms, whose last bits depend on the CPU, only measure how far it is.
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = g / c
+        below_frontier = g / f
         holds = (
             (ratio <= SAME_ORDER_FACTOR)
             & (ratio >= 1 / SAME_ORDER_FACTOR)
@@ -375,7 +377,7 @@ def gemma(cube: Cube, choices: Choices) -> Measure:
     def text(d: int) -> str:
         return (
             f"Gemma ${g[d]:.2f}/Mtok; Chinese open-weight ${c[d]:.2f}/Mtok (ratio "
-            f"{g[d] / c[d]:.2f}); frontier ${f[d]:.2f}/Mtok (ratio {g[d] / f[d]:.3f})"
+            f"{ratio[d]:.2f}); frontier ${f[d]:.2f}/Mtok (ratio {below_frontier[d]:.3f})"
         )
 
     return Measure(holds, margin, {"gemma_usd": g, "cn_open_usd": c, "frontier_usd": f}, text)

@@ -43,15 +43,19 @@ def usage_and_price(
 ) -> pd.DataFrame:
     """Per listed model: ``tokens`` over ``weeks`` and the blended price, most used first.
 
-    With ``paid``, ``tokens`` counts paid tokens only (free-variant tokens cost the buyer
-    nothing) when every row's free count is known; ``table.attrs["paid"]`` says whether it does.
+    With ``paid``, ``tokens`` counts paid tokens only (free-variant tokens, and every token of a
+    model listed at $0, cost the buyer nothing) when every row's free count is known;
+    ``table.attrs["paid"]`` says whether it does.
     """
     rows = snap.weekly[snap.weekly["week"].isin(weeks) & (snap.weekly["model"] != "other")]
+    attrs = model_prices(snap, input_share)
     counted_paid = paid and bool(rows["free_tokens"].notna().all())
     if counted_paid:
-        rows = rows.assign(tokens=rows["tokens"] - rows["free_tokens"].astype("int64"))
+        free_model = rows["model"].map(recut.listed_free(attrs)).to_numpy(dtype=bool)
+        paid_tokens = rows["tokens"] - rows["free_tokens"].astype("int64")
+        rows = rows.assign(tokens=paid_tokens.where(~free_model, 0))
     tokens = rows.groupby("model")["tokens"].sum()
-    table = model_prices(snap, input_share).loc[tokens.index]
+    table = attrs.loc[tokens.index]
     table["tokens"] = tokens.astype("int64")
     table = table.sort_values("tokens", ascending=False, kind="stable")
     table.attrs["paid"] = counted_paid
@@ -61,7 +65,10 @@ def usage_and_price(
 def counted_text(table: pd.DataFrame) -> str:
     """Caption words for what a price or spend table counts (see :func:`usage_and_price`)."""
     if table.attrs.get("paid"):
-        return "Paid tokens only: tokens served on free variants cost the buyer nothing."
+        return (
+            "Paid tokens only: tokens served on free variants, or by models listed at $0, cost "
+            "the buyer nothing."
+        )
     return "All tokens: this snapshot does not record every model's free tokens."
 
 

@@ -45,8 +45,8 @@ GLOSSARY: dict[str, str] = {
     "Everything else": "All tokens that are neither China, open weights nor US, closed weights.",
     "frontier": "The US closed-weight models among the 10 most-used models of the final four "
     "weeks (price comparisons only).",
-    "paid tokens": "Tokens not served on a free (':free') variant; free tokens cost the buyer "
-    "nothing.",
+    "paid tokens": "Tokens not served on a free (':free') variant, nor by a model listed at $0 "
+    "(OpenRouter's stealth models); free tokens cost the buyer nothing.",
 }
 
 
@@ -89,6 +89,13 @@ def model_attributes(snap: Snapshot) -> pd.DataFrame:
     columns = ["name", "author", "lab", "country", "open_weights", "group"]
     columns += ["input_usd_per_mtok", "output_usd_per_mtok", "released"]
     return table.set_index("model")[columns]
+
+
+def listed_free(attrs: pd.DataFrame) -> pd.Series:
+    """True for each model listed at $0 for input and output (USD per million tokens), such as
+    OpenRouter's stealth models: every token it serves is free, whatever its variant. ``attrs``
+    has the price columns of :func:`model_attributes`; a model without a price is not free."""
+    return attrs["input_usd_per_mtok"].eq(0) & attrs["output_usd_per_mtok"].eq(0)
 
 
 def weekly_total(snap: Snapshot) -> pd.Series:

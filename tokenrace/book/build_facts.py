@@ -11,6 +11,7 @@ import csv
 import json
 import platform
 from collections import Counter, defaultdict
+from decimal import Decimal
 from importlib import metadata
 from pathlib import Path
 
@@ -91,11 +92,16 @@ def tail_range(folder: Path) -> str:
 def free_shares(folder: Path, weeks: int = 4) -> str:
     """A sentence with the measured free shares of the final ``weeks`` weeks, by origin.
 
-    Free tokens are those served on ``:free`` variants (``free_tokens``); shares are of the listed
-    models' tokens (the long tail's free share is unknown). Says so when the snapshot lacks them.
+    Free tokens are those served on ``:free`` variants (``free_tokens``) and every token of a
+    model listed at $0 for input and output; shares are of the listed models' tokens (the long
+    tail's free share is unknown). Says so when the snapshot lacks them.
     """
     country = {r["author"]: r["country"] for r in _rows(folder / AUTHORS_FILE)}
-    origin = {r["model"]: country.get(r["author"], "") for r in _rows(folder / MODELS_FILE)}
+    models = _rows(folder / MODELS_FILE)
+    origin = {r["model"]: country.get(r["author"], "") for r in models}
+    at_zero = {
+        r["model"] for r in models if _is_zero(r["input_usd_per_mtok"], r["output_usd_per_mtok"])
+    }
     weekly = [r for r in _rows(folder / WEEKLY_FILE) if r["model"] != "other"]
     last = sorted({r["week"] for r in weekly})[-weeks:]
     rows = [r for r in weekly if r["week"] in last]
@@ -108,7 +114,7 @@ def free_shares(folder: Path, weeks: int = 4) -> str:
     for r in rows:
         key = origin.get(r["model"], "")
         tokens[key] += int(r["tokens"])
-        free[key] += int(r["free_tokens"])
+        free[key] += int(r["tokens"] if r["model"] in at_zero else r["free_tokens"])
     names = {"CN": "Chinese", "US": "US"}
     parts = [
         f"{100 * free[c] / tokens[c]:.0f} % of the tokens of listed {names[c]} models"
@@ -119,9 +125,14 @@ def free_shares(folder: Path, weeks: int = 4) -> str:
     return (
         f"In the final {weeks} weeks of this snapshot ({last[0]} to {last[-1]}), "
         + " and ".join(parts)
-        + f" were served on free variants ({everyone:.0f} % of all listed models{APOSTROPHE} "
-        f"tokens); the long tail{APOSTROPHE}s free share is unknown."
+        + f" were free, served on free variants or by models listed at $0 ({everyone:.0f} % of "
+        f"all listed models{APOSTROPHE} tokens); the long tail{APOSTROPHE}s free share is unknown."
     )
+
+
+def _is_zero(*prices: str) -> bool:
+    """Whether every price (USD per million tokens, as written in ``models.csv``) is zero."""
+    return all(p.strip() != "" and Decimal(p) == 0 for p in prices)
 
 
 def sources_list(sources: Path) -> str:

@@ -151,8 +151,9 @@ REGISTER: tuple[Claim, ...] = (
         "paid-lead",
         "race",
         "When buyers pay per token, they vote with their wallets.",
-        "Counting paid tokens only (tokens served on free variants removed), models made in "
-        "China carry more of the final four weeks' tokens than the models of any other country.",
+        "Counting paid tokens only (tokens served on free variants or by models listed at $0 "
+        "removed), models made in China carry more of the final four weeks' tokens than the "
+        "models of any other country.",
         m.paid_lead,
     ),
     Claim(

@@ -250,13 +250,15 @@ def free_split_weeks(snap: Snapshot) -> pd.DatetimeIndex:
 
 def paid_and_free_by_origin(snap: Snapshot) -> pd.DataFrame:
     """Paid and free tokens (trillions) per week of listed models made in China, the US and
-    elsewhere (unattributed included), in the weeks where every free count is known."""
+    elsewhere (unattributed included), in the weeks where every free count is known. Free are the
+    tokens of ``:free`` variants, and every token of a model listed at $0."""
     weeks = free_split_weeks(snap)
     attrs = recut.model_attributes(snap)
     rows = snap.weekly[snap.weekly["week"].isin(weeks) & (snap.weekly["model"] != "other")]
     country = rows["model"].map(attrs["country"])
     origin = country.where(country.isin(["CN", "US"]), "elsewhere")
-    free = rows["free_tokens"]
+    free_model = rows["model"].map(recut.listed_free(attrs)).to_numpy(dtype=bool)
+    free = rows["free_tokens"].where(~free_model, rows["tokens"])
     table = pd.DataFrame(
         {"week": rows["week"], "origin": origin, "free": free, "paid": rows["tokens"] - free}
     )
@@ -297,7 +299,7 @@ def paid_vs_free(snap: Snapshot) -> None:
             edgecolor=colours[code],
             hatch="///",
             linewidth=0.8,
-            label="Free (':free' variants)",
+            label="Free (':free' variants, \\$0 models)",
         )
         ax.plot(table.index, paid + free, color=colours[code], linewidth=1.2)
         ax.set_ylim(0, top)
@@ -332,9 +334,9 @@ def paid_vs_free(snap: Snapshot) -> None:
         name="fig-race-paid-free",
         caption=(
             "Weekly tokens of the listed models made in China (top) and in the US (bottom), in "
-            "trillions: paid tokens solid, tokens served on free (':free') variants hatched above "
-            f"them. Shown {span}, the weeks in which every listed model's free count is known; "
-            "the long tail's free share is unknown."
+            "trillions: paid tokens solid, free tokens (served on ':free' variants, or by a model "
+            f"listed at $0) hatched above them. Shown {span}, the weeks in which every listed "
+            "model's free count is known; the long tail's free share is unknown."
         ),
         alt=(
             "Two area charts of paid and free tokens per week. "
