@@ -9,7 +9,10 @@ It does these things, most of them when a build starts (Sphinx ``config-inited``
    change to the ``tokenrace`` package the cells call) would otherwise leave stale numbers. The
    cache folder is keyed by the snapshot's fingerprint and the package's source, and the key is an
    "env" config value: a different snapshot re-reads and re-executes every notebook, and
-   returning to an earlier snapshot reuses its cache.
+   returning to an earlier snapshot reuses its cache. The HTML and single-page (PDF) builds share
+   ``_build/.doctrees``, so each output folder also records the key its pages were written with
+   (``.tokenrace-key``): a build whose folder holds another key re-reads and rewrites every page,
+   even when the other builder has already brought the shared environment up to date.
 3. **Parallel execution.** Notebooks missing from the cache are executed ahead of Sphinx, one per
    core (``parallel_execute.py``).
 4. **Citation.** The landing page's "Cite this report" comes from ``CITATION.cff``, the
@@ -186,6 +189,32 @@ def _on_config_inited(app: Sphinx, config: Config) -> None:
     _set_citation(config, Path(app.srcdir))
 
 
+#: In each output folder (``_build/html``, ``_build/singlehtml``): the execution-cache key its
+#: pages were last written with.
+OUTPUT_KEY_FILE = ".tokenrace-key"
+
+
+def _pages_of_another_key(app: Sphinx, env, added, changed, removed) -> list[str]:
+    """Every page, when this builder's output was written with another key than the build's.
+
+    Sphinx rewrites a page only when its source is newer than its output, or when the shared
+    environment is re-read; after ``make pdf`` on new code or data, the HTML pages would otherwise
+    keep the old numbers (the single-page build had already re-read the environment).
+    """
+    key = app.config.tokenrace_data_fingerprint
+    written = Path(app.outdir) / OUTPUT_KEY_FILE
+    if not key or (written.is_file() and written.read_text(encoding="utf-8").strip() == key):
+        return []
+    return sorted(env.found_docs)
+
+
+def _record_output_key(app: Sphinx, exception: Exception | None) -> None:
+    """Record the key of the pages just written (:func:`_pages_of_another_key`)."""
+    key = app.config.tokenrace_data_fingerprint
+    if exception is None and key:
+        (Path(app.outdir) / OUTPUT_KEY_FILE).write_text(f"{key}\n", encoding="utf-8")
+
+
 def _drop_duplicate_scripts(app, pagename, templatename, context, doctree) -> None:
     """Load each script once per page.
 
@@ -210,6 +239,8 @@ def setup(app: Sphinx) -> dict:
     app.connect("html-page-context", _drop_duplicate_scripts)
     # Only the documents Sphinx is about to read: a warm rebuild runs nothing.
     app.connect("env-before-read-docs", execute_ahead)
+    app.connect("env-get-outdated", _pages_of_another_key)
     app.connect("build-finished", stop_early)
+    app.connect("build-finished", _record_output_key)
     book_pages.setup(app)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

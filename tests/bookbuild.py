@@ -80,15 +80,16 @@ def copy_tree(dest: Path, *, remote: str | None) -> Path:
     return dest
 
 
-def build_book(src: Path, *, data: Path | None = None) -> Build:
-    """Run the strict ``jupyter-book build`` in ``src`` on snapshot ``data`` (default data/)."""
+def build_book(src: Path, *, data: Path | None = None, builder: str = "html") -> Build:
+    """Run the strict ``jupyter-book build`` in ``src`` on snapshot ``data`` (default data/), with
+    Jupyter Book's ``builder`` (``html``, or ``singlehtml`` as the PDF edition does)."""
     full_env = dict(os.environ)
     full_env.pop("TOKENRACE_DATA", None)
     if data is not None:
         full_env["TOKENRACE_DATA"] = str(data)
     start = time.monotonic()
     done = subprocess.run(
-        [str(JB), "build", ".", *STRICT],
+        [str(JB), "build", ".", "--builder", builder, *STRICT],
         cwd=src,
         env=full_env,
         capture_output=True,

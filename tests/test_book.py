@@ -448,6 +448,30 @@ def test_another_snapshot_reexecutes_and_shows_failing_claims(book: Build, tmp_p
     assert all(f"{claim}: ✘ does not hold." in shipped for claim in CONTRADICTED)
 
 
+def test_pages_follow_the_data_after_the_pdf_builder_went_first(
+    book: Build, tmp_path: Path
+) -> None:
+    """The single-page build of ``make pdf`` shares ``_build/.doctrees`` with the HTML build. Run
+    first on new data, it brings the shared environment up to date; the HTML build after it must
+    still rewrite every page (it kept the old numbers: no source was newer than its page)."""
+    src = _copy_with_cache(book, tmp_path / "src", remote=None)
+    other = shutil.copytree(FIXTURES / "contradicting", tmp_path / "other")
+    before = build_book(src)
+    assert before.returncode == 0, before.log[-3000:]
+    old_pages = {page: text(before, page) for page in NOTEBOOKS}
+    single = build_book(src, data=other, builder="singlehtml")
+    assert single.returncode == 0, single.log[-3000:]
+    after = build_book(src, data=other)
+    assert after.returncode == 0, after.log[-3000:]
+    assert not executed(after), "the single-page build already ran the notebooks on these data"
+    stale = [page for page in NOTEBOOKS if text(after, page) == old_pages[page]]
+    assert stale == [], "pages that kept the old snapshot's numbers"
+    assert "as of 2026-06-01" in text(after, "chapters/race")
+    assert "2.5 T in the week of 2026-05-25" in text(after, "chapters/claims")
+    again = build_book(src, data=other)
+    assert "no targets are out of date" in again.log, "a warm rebuild rewrites nothing"
+
+
 def test_broken_snapshot_stops_the_build_before_any_notebook(tmp_path: Path) -> None:
     bad = tmp_path / "bad"
     shutil.copytree(DEFAULT_DATA_DIR, bad, ignore=shutil.ignore_patterns("sources"))
