@@ -253,6 +253,23 @@ WEEKLY_FIGURES = {
 }
 
 
+def test_every_other_chart_says_its_data_end_at_the_essay(book: Build) -> None:
+    """A chart that is not weekly is drawn on the data as of the essay's week, so its "final four
+    weeks" are the four to 25 May 2026, not the snapshot's last: its caption says so."""
+    weekly = {name for names in WEEKLY_FIGURES.values() for name in names}
+    seen = 0
+    for page in NOTEBOOKS:
+        for figure in soup(book, page).find_all("figure", id=True):
+            if figure["id"] in weekly:
+                continue
+            seen += 1
+            caption = " ".join(figure.find("figcaption").get_text(" ").split())
+            assert "As of the essay: the data end in the week of 25 May 2026." in caption, figure[
+                "id"
+            ]
+    assert seen >= 7
+
+
 @pytest.mark.parametrize("page", sorted(WEEKLY_FIGURES))
 def test_every_weekly_chart_marks_the_essay_week(book: Build, page: str) -> None:
     rule = (

@@ -342,3 +342,23 @@ def test_total_provenance_sentence(snap) -> None:
     assert evidence.total_provenance(snap) == (
         "The total for the week of 10 August 2026 is sourced (anchor DA-2026-08-10-total, grade A)."
     )
+
+
+@pytest.mark.parametrize(
+    ("held", "since", "after", "words"),
+    [
+        ([False, True, True, False], "2026-05-18", 1, "every week from the week of 18 May 2026 to"),
+        ([True, False, True, False], "2026-05-25", 1, "but not with the week before it"),
+        ([True, False], "2026-05-25", 1, "the week of 25 May 2026, the data's first week, taken"),
+        ([True, False, False], None, 1, "fails with the week of 25 May 2026 as the end"),
+    ],
+)
+def test_since_when_a_test_passes_reads_right_at_either_end(held, since, after, words) -> None:
+    """The run of weeks a claim's test passes in, up to the judged week: one sentence for a run
+    of several weeks, one for the judged week alone (with or without a week before it)."""
+    from tokenrace.claims import reporting
+
+    entry = {"since": {"held": held, "week": since}, "after": {"weeks": after}}
+    text = reporting._since_text(entry, "2026-05-25")
+    assert words in text, text
+    assert "from the week of 25 May 2026 to the week of 25 May 2026" not in text

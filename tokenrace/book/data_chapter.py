@@ -258,8 +258,8 @@ def plot_models_against_anchors(snap: Snapshot, checked: pd.DataFrame) -> None:
             "and week in the snapshot (vertical). Points on the diagonal are reproduced exactly."
             + left_out
             + (
-                f" The figures run to the week of {snap.weeks[-1]:%d %B %Y}, the essay's; the "
-                "weeks after it are OpenRouter's Data API rows as they are (tested), not drawn."
+                " The weeks after the essay's are OpenRouter's Data API rows as they are "
+                "(tested), not drawn."
                 if snap.whole is not None
                 else ""
             )

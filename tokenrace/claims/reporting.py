@@ -68,18 +68,30 @@ def evidence_lines(claim_id: str, found: dict) -> list[str]:
     ]
     if failing:
         lines.append("The data cannot run its test under: " + ", ".join(failing) + ".")
-    since = entry["since"]["week"]
-    judged = week_words(found["essay"]["judged"])
-    lines.append(
-        f"Its test passes with every week from the {week_words(since)} to the {judged} "
-        "taken as the end of the data."
-        if since
-        else f"Its test fails with the {judged} as the end of the data."
-    )
+    lines.append(_since_text(entry, found["essay"]["judged"]))
     if found["essay"]["note"]:
         lines.append(found["essay"]["note"])
     lines.append(since_then(entry["after"]))
     return lines
+
+
+def _since_text(entry: dict, judged: str) -> str:
+    """Since which week the claim's test has passed, as of the ``judged`` week (ISO date)."""
+    since, words = entry["since"]["week"], week_words(judged)
+    if not since:
+        return f"Its test fails with the {words} as the end of the data."
+    if since != judged:
+        return (
+            f"Its test passes with every week from the {week_words(since)} to the {words} "
+            "taken as the end of the data."
+        )
+    # ``held`` has a value for every week, the judged week and the weeks after it last
+    if len(entry["since"]["held"]) - 1 - entry["after"]["weeks"] == 0:
+        return f"Its test passes with the {words}, the data's first week, taken as their end."
+    return (
+        f"Its test passes with the {words} taken as the end of the data, but not with the week "
+        "before it."
+    )
 
 
 def since_then(after: dict) -> str:

@@ -312,7 +312,8 @@ def publish(
     offered as a CSV download beside the figure. ``trend`` marks a week-by-week chart: it marks
     the essay's week (:func:`essay_marks`) and its data say which weeks came after it
     (:func:`with_after_essay`); on a snapshot of one week its caption says it needs two, and its
-    lines show their one point.
+    lines show their one point. A chart drawn on the snapshot cut at the essay's week
+    (:func:`tokenrace.snapshot.essay.upto`) says in its caption in which week its data end.
     """
     from IPython.display import SVG, Markdown, display
 
@@ -323,6 +324,8 @@ def publish(
         caption = f"{caption} {marked}".strip()
         alt = f"{alt} {marked_alt}".strip()
         data = with_after_essay(data) if data is not None else None
+    if snap.whole is not None:  # cut at the essay's week: its "final four weeks" end there
+        caption = f"{caption} As of the essay: the data end in the {week_label(snap.weeks[-1])}."
     add_source(fig, snap)
     svg = hover.titled_svg(svg_bytes(fig).decode("utf-8"), hover.hover_texts(fig), name).encode()
     previews.save_png(fig, name)
