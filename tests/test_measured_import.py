@@ -205,3 +205,46 @@ def test_a_folder_without_raw_files_is_refused(tmp_path, capsys):
     )
     message = "holds none of ranking-files/, rankings-page/, data-api/ (nothing to import)"
     assert message in capsys.readouterr().err
+
+
+def test_a_file_that_breaks_its_tokens_down_gives_its_input_mix(tmp_path) -> None:
+    """Prompt share of prompt plus completion, and the cached part of the prompt, over the rows
+    that break their tokens down (exact, to two decimals); none from a file deleted upstream."""
+    import pandas as pd
+
+    from tokenrace.sources import facts
+    from tokenrace.sources.measured import ranking_files as rf
+    from tokenrace.sources.measured.aliases import read_aliases, read_models
+
+    aliases = read_aliases(SOURCES / "aliases.csv", read_models(MODELS))
+    rows = (
+        rf.Row("deepseek/deepseek-v4-flash-20260423", 900, 2, 1, 1),  # 2 of 3 input, 1 cached
+        rf.Row("anthropic/claude-4.6-sonnet-20260217", 600, 0, 0, 0),  # no breakdown: left out
+        rf.Row("moonshotai/kimi-k2.6", 500, 1, 0, 0),
+    )
+    kept = rf.WeeklyFile(
+        "ranking-files/2026-05-04.json", rf.date(2026, 5, 4), rf.date(2026, 4, 27), 7, rows
+    )
+    mix = {a["id"]: a for a in rf.file_anchors(kept, aliases, "A")[0] if a["kind"] == "share"}
+    assert mix["RF-2026-04-27-input-share"]["value"] == "75.00"  # (2 + 1) of (2 + 1 + 1)
+    assert mix["RF-2026-04-27-cached-share"]["value"] == "33.33"  # 1 of 3 prompt tokens
+    assert all(a["role"] == "context" for a in mix.values())
+    assert (
+        "2 of its 3 listed rows break their tokens down" in mix["RF-2026-04-27-input-share"]["note"]
+    )
+    deleted = rf.WeeklyFile(
+        "ranking-files/2025-06-02.json", rf.date(2025, 6, 2), rf.date(2025, 5, 26), 7, rows
+    )
+    assert not [a for a in rf.file_anchors(deleted, aliases, "A")[0] if a["kind"] == "share"]
+
+    # the humanist chapter's mix: the latest measured by the essay's week, from measured.csv
+    committed = facts.input_mix(pd.Timestamp("2026-05-25"))
+    measured = {row["id"]: row for row in _rows(SOURCES / "measured.csv")}
+    assert committed.ids == ("RF-2026-04-27-input-share", "RF-2026-04-27-cached-share")
+    assert committed.input_pct == float(measured[committed.ids[0]]["value"])
+    later = [
+        row["week"]
+        for row in measured.values()
+        if row["subject"] == rf.INPUT_SHARE and "2026-04-27" < row["week"] <= "2026-05-25"
+    ]
+    assert later == [], "a later measured mix by the essay's week"

@@ -35,7 +35,7 @@ from tokenrace.reconstruct import ensemble as en
 from tokenrace.reconstruct import representative as rc
 from tokenrace.snapshot.cache import CACHE_ENV as CACHE_ENV  # where the evidence is cached
 from tokenrace.snapshot.cache import cache_file, cached
-from tokenrace.snapshot.essay import EssayView, as_of_essay
+from tokenrace.snapshot.essay import EssayView, as_of_essay, essay_date
 from tokenrace.snapshot.layout import SOURCES_DIR
 from tokenrace.snapshot.load import Snapshot
 from tokenrace.sources.inputs import TOKENS_UNIT
@@ -106,10 +106,11 @@ class Scenario:
 
 
 def mostly_input_share() -> float:
-    """The mostly-input mix the humanist chapter cites: anchor S09 (percent input), as a share."""
-    from tokenrace.sources.facts import fact_value
+    """The mostly-input mix the humanist chapter cites, as a share: the ranking files' latest
+    measured input share up to the essay's week (:func:`tokenrace.sources.facts.input_mix`)."""
+    from tokenrace.sources.facts import input_mix
 
-    return fact_value("S09") / 100
+    return input_mix(essay_date().week).input_pct / 100
 
 
 def scenarios() -> tuple[Scenario, ...]:
@@ -215,8 +216,6 @@ def later_weeks(snap: Snapshot) -> dict[str, dict]:
 def _essay(view: EssayView) -> dict:
     """The week the verdicts are judged on, the essay's own week, the later weeks and the note
     for a snapshot that does not reach the essay's week."""
-    from tokenrace.snapshot.essay import essay_date
-
     essay = essay_date()
     return {
         "week": f"{essay.week:%Y-%m-%d}",

@@ -1,9 +1,10 @@
 """The weekly ranking files (``ranking-files/YYYY-MM-DD.json``) as model and free anchors.
 
 Each file lists the top rows (about 10) of one 7-day window: ``models`` holds a permaslug
-(``slug``) and ``total_tokens`` (prompt plus completion tokens, a whole number) per row; its
-prices (USD per token), ``is_free`` flag, rank and top-level ``total_tokens`` (the sum of the
-listed rows, never the platform total) are not used.
+(``slug``) and ``total_tokens`` (prompt plus completion tokens, a whole number) per row, and, in
+later files, ``prompt_tokens``, ``completion_tokens`` and ``cached_tokens``; its prices (USD per
+token), ``is_free`` flag, rank and top-level ``total_tokens`` (the sum of the listed rows, never
+the platform total) are not used.
 
 - **Week.** The file dated D measures the 7 days D-7 to D-1. It is placed on the Monday-start
   UTC week holding most of them, the week of D-4: for a Monday D (the usual case) that is the
@@ -20,6 +21,12 @@ listed rows, never the platform total) are not used.
   most its smallest row: an ``unlisted_max`` anchor (``RF-<week>-unlisted``, role ``check``,
   subject ``unlisted:`` and the listed models joined by ``+``) says so, and the reconstruction
   caps every other model's interpolated level there.
+- **Input mix.** A file whose rows break their tokens down gives two ``share`` anchors, role
+  ``context``: its listed rows' prompt (input) tokens as a percent of their prompt plus
+  completion tokens (``RF-<week>-input-share``, subject ``input_tokens_listed``), and the cached
+  part of those prompt tokens (``RF-<week>-cached-share``, subject ``cached_of_input_listed``).
+  The rows without a breakdown (all zeros) are left out, and the note says how many count. The
+  files deleted upstream give none: their split was fabricated.
 - **Grade.** The manifest's grade of ``ranking_files``, except files dated in February to
   November 2025: upstream commit 058790c deleted them (their revenue had been fabricated from an
   80/20 prompt/completion split; their token counts came from the rankings chart), so they are
@@ -36,7 +43,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from tokenrace.sources.measured.aliases import Aliases, Resolved
-from tokenrace.sources.measured.numbers import billions
+from tokenrace.sources.measured.numbers import billions, percent
 from tokenrace.sources.measured.raw import Node, RawSourceError, load_json
 
 SOURCE_ID = "ranking_files"
@@ -47,6 +54,9 @@ DELETED_GRADE = "B"
 TOKENS_UNIT = "billion tokens"
 #: The subject of ``unlisted_max``: ``unlisted:`` then the models the file lists, joined by ``+``.
 UNLISTED = "unlisted"
+#: Subjects of the input-mix ``share`` anchors (percent).
+INPUT_SHARE = "input_tokens_listed"
+CACHED_SHARE = "cached_of_input_listed"
 UNMATCHED_NOTE = (
     "Unmatched permaslug: not a model of models.csv, kept under its own slug as context."
 )
@@ -59,6 +69,9 @@ class Row:
 
     permaslug: str
     tokens: int
+    prompt: int = 0
+    completion: int = 0
+    cached: int = 0
 
 
 @dataclass(frozen=True)
@@ -104,7 +117,11 @@ def read_file(path: Path, shown: str) -> WeeklyFile:
         raise stated.fail(f"the file's date {day.isoformat()}")
     rows = []
     for item in root.get("models").items():
-        rows.append(Row(item.get("slug").text(), item.get("total_tokens").count()))
+        split = [
+            item.get(field).count() if item.has(field) else 0
+            for field in ("prompt_tokens", "completion_tokens", "cached_tokens")
+        ]
+        rows.append(Row(item.get("slug").text(), item.get("total_tokens").count(), *split))
     week, days = file_week(day)
     return WeeklyFile(shown, day, week, days, tuple(rows))
 
@@ -225,7 +242,50 @@ def file_anchors(f: WeeklyFile, aliases: Aliases, grade: str) -> tuple[list[dict
             "source_id": SOURCE_ID,
         }
     )
+    if not deleted:
+        anchors.extend(_mix_anchors(f, note, grade))
     return anchors, unmatched
+
+
+def _mix_anchors(f: WeeklyFile, note: str, grade: str) -> list[dict]:
+    """The input mix of the file's rows that break their tokens down (none if no row does)."""
+    rows = [r for r in f.rows if r.prompt + r.completion > 0]
+    prompt, completion = sum(r.prompt for r in rows), sum(r.completion for r in rows)
+    if not rows or not prompt:
+        return []
+    counted = f"{len(rows)} of its {len(f.rows)} listed rows break their tokens down"
+    common = {
+        "kind": "share",
+        "week": f.week.isoformat(),
+        "weeks": "1",
+        "low": "",
+        "high": "",
+        "role": "context",
+        "grade": grade,
+        "source": f"{SOURCE_ID}: {f.upstream}, fields prompt_tokens, completion_tokens and "
+        "cached_tokens of the listed rows",
+        "source_id": SOURCE_ID,
+    }
+    key = f"RF-{f.week.isoformat()}"
+    return [
+        common
+        | {
+            "id": f"{key}-input-share",
+            "subject": INPUT_SHARE,
+            "value": percent(Fraction(100 * prompt, prompt + completion)),
+            "unit": "percent of the listed rows' prompt and completion tokens",
+            "note": f"{note} Prompt (input) tokens as a percent of prompt plus completion "
+            f"tokens; {counted}.",
+        },
+        common
+        | {
+            "id": f"{key}-cached-share",
+            "subject": CACHED_SHARE,
+            "value": percent(Fraction(100 * sum(r.cached for r in rows), prompt)),
+            "unit": "percent of the listed rows' prompt tokens",
+            "note": f"{note} Cached prompt tokens as a percent of prompt tokens; {counted}.",
+        },
+    ]
 
 
 def model_tokens(f: WeeklyFile, aliases: Aliases) -> dict[str, int]:
