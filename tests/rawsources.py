@@ -1,25 +1,45 @@
-"""The invented raw measurement files of ``tests/fixtures/raw-sources/`` for the importer's
-tests: where they are, and a copy to break, its ``UPSTREAM.csv`` rewritten so that only the
-edit under test is wrong (``make_fixture.write_upstream``)."""
+"""The invented raw measurement files for the importer's tests: ``make_fixture.py`` (in
+``tests/fixtures/raw-sources/``, beside the importer's expected output) writes them once per test
+run into a temporary folder, :data:`RAW`. They are never committed: files in the shape and layout
+of the public archives stay out of the repository, like the archives themselves. A copy to break
+has its ``UPSTREAM.csv`` rewritten so that only the edit under test is wrong
+(``make_fixture.write_upstream``)."""
 
 from __future__ import annotations
 
+import atexit
 import importlib.util
 import shutil
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
-RAW = Path(__file__).resolve().parent / "fixtures" / "raw-sources"
+#: ``make_fixture.py`` and ``expected/``, the importer's output on the files it writes.
+FIXTURE = Path(__file__).resolve().parent / "fixtures" / "raw-sources"
+EXPECTED = FIXTURE / "expected"
 
 
 def generator() -> ModuleType:
     """``make_fixture.py`` as a module."""
-    spec = importlib.util.spec_from_file_location("make_raw_fixture", RAW / "make_fixture.py")
+    spec = importlib.util.spec_from_file_location("make_raw_fixture", FIXTURE / "make_fixture.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def _written() -> Path:
+    """The raw files, written into a temporary folder removed when the test run ends."""
+    folder = Path(tempfile.mkdtemp(prefix="tokenrace-raw-sources-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    generator().main(folder)
+    return folder
+
+
+#: The invented raw files of this test run (``ranking-files/``, ``rankings-page/``, ``data-api/``
+#: and ``UPSTREAM.csv``).
+RAW = _written()
 
 
 def broken_copy(
@@ -29,7 +49,7 @@ def broken_copy(
     ``UPSTREAM.csv`` then lists the edited files' new SHA-256 (the SHA-256 check itself is
     tested with ``reseal=False``)."""
     raw = tmp_path / "raw"
-    shutil.copytree(RAW, raw, ignore=shutil.ignore_patterns("expected", "*.py", "__pycache__"))
+    shutil.copytree(RAW, raw)
     if edit is not None:
         edit(raw)
     if reseal:

@@ -1,6 +1,7 @@
-"""``python -m tokenrace sources compare`` end to end: the invented raw files of
-``tests/fixtures/raw-sources/`` imported into a temporary folder, then compared with a
-seven-week slice of the committed snapshot (and with a copy one country overflows)."""
+"""``python -m tokenrace sources compare`` end to end: the invented raw files
+(``rawsources.RAW``, written by ``tests/fixtures/raw-sources/make_fixture.py``) imported into a
+temporary folder, then compared with a seven-week slice of the committed snapshot (and with a
+copy one country overflows)."""
 
 from __future__ import annotations
 
@@ -13,10 +14,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from rawsources import RAW
 from tokenrace.cli import main
 from tokenrace.snapshot.paths import DEFAULT_DATA_DIR
 
-RAW = Path(__file__).resolve().parent / "fixtures" / "raw-sources"
 FIRST, LAST = "2026-04-06", "2026-05-18"
 CN_WEEK = "2026-05-18"
 

@@ -1,7 +1,8 @@
 """What a kept rankings-page reading says about its week's listed models
-(:mod:`tokenrace.sources.measured.coverage`), on the invented raw files of
-``tests/fixtures/raw-sources/``: its models to date, the cap on the others, and the platform
-total its coverage implies, whole where a ranking file measures the week."""
+(:mod:`tokenrace.sources.measured.coverage`), on the invented raw files (``rawsources.RAW``,
+written by ``tests/fixtures/raw-sources/make_fixture.py``): its models to date, the cap on the
+others, and the platform total its coverage implies, whole where a ranking file measures the
+week."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ from fractions import Fraction
 
 import pytest
 
+from rawsources import EXPECTED as EXPECTED_DIR
 from rawsources import RAW
 
-EXPECTED = RAW / "expected" / "anchors.csv"
+EXPECTED = EXPECTED_DIR / "anchors.csv"
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,7 @@
-"""The Data API archives and the SHA-256 check of the importer, on the invented raw files of
-``tests/fixtures/raw-sources/`` (``make_fixture.py``): weekly sums, week-to-date weeks, lower
-bounds where a model left the top rows, the long tail, collectors that must agree, and raw files
-that do not match ``UPSTREAM.csv``."""
+"""The Data API archives and the SHA-256 check of the importer, on the invented raw files
+(``rawsources.RAW``, written by ``tests/fixtures/raw-sources/make_fixture.py``): weekly sums,
+week-to-date weeks, lower bounds where a model left the top rows, the long tail, collectors that
+must agree, and raw files that do not match ``UPSTREAM.csv``."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from rawsources import EXPECTED as EXPECTED_DIR
 from rawsources import RAW, broken_copy
 from tokenrace.cli import main
 from tokenrace.snapshot.paths import DEFAULT_DATA_DIR
@@ -20,7 +21,7 @@ from tokenrace.sources.measured.importer import import_sources
 from tokenrace.sources.measured.raw import RawSourceError
 from tokenrace.sources.measured.upstream import UpstreamError
 
-EXPECTED = RAW / "expected" / "anchors.csv"
+EXPECTED = EXPECTED_DIR / "anchors.csv"
 SOURCES = DEFAULT_DATA_DIR / "sources"
 MODELS = DEFAULT_DATA_DIR / "models.csv"
 B = 10**9

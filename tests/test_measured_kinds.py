@@ -12,6 +12,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from rawsources import EXPECTED as EXPECTED_DIR
+from rawsources import RAW
 from tokenrace.reconstruct import representative as rc
 from tokenrace.reconstruct import validation
 from tokenrace.snapshot.paths import DEFAULT_DATA_DIR
@@ -20,8 +22,7 @@ from tokenrace.sources.measured import intervals as iv
 from tokenrace.sources.measured import readings
 from tokenrace.sources.measured.importer import import_sources
 
-RAW = Path(__file__).resolve().parent / "fixtures" / "raw-sources"
-EXPECTED = RAW / "expected" / "anchors.csv"
+EXPECTED = EXPECTED_DIR / "anchors.csv"
 WEEK = "2026-04-06"
 B = 10**9
 
