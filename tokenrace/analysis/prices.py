@@ -51,9 +51,7 @@ def usage_and_price(
     attrs = model_prices(snap, input_share)
     counted_paid = paid and bool(rows["free_tokens"].notna().all())
     if counted_paid:
-        free_model = rows["model"].map(recut.listed_free(attrs)).to_numpy(dtype=bool)
-        paid_tokens = rows["tokens"] - rows["free_tokens"].astype("int64")
-        rows = rows.assign(tokens=paid_tokens.where(~free_model, 0))
+        rows = rows.assign(tokens=rows["tokens"] - recut.free_tokens(rows, attrs).astype("int64"))
     tokens = rows.groupby("model")["tokens"].sum()
     table = attrs.loc[tokens.index]
     table["tokens"] = tokens.astype("int64")

@@ -98,6 +98,14 @@ def listed_free(attrs: pd.DataFrame) -> pd.Series:
     return attrs["input_usd_per_mtok"].eq(0) & attrs["output_usd_per_mtok"].eq(0)
 
 
+def free_tokens(rows: pd.DataFrame, attrs: pd.DataFrame) -> pd.Series:
+    """The free tokens of each weekly row (``model, tokens, free_tokens``): its ``free_tokens``
+    (NaN where unknown), or all its tokens for a model listed at $0 (:func:`listed_free` of
+    ``attrs``)."""
+    at_zero = listed_free(attrs)
+    return rows["free_tokens"].where(~rows["model"].isin(at_zero.index[at_zero]), rows["tokens"])
+
+
 def weekly_total(snap: Snapshot) -> pd.Series:
     """The platform total per week, in tokens."""
     return snap.weekly.groupby("week")["tokens"].sum()

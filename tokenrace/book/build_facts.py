@@ -131,7 +131,8 @@ def free_shares(folder: Path, weeks: int = 4) -> str:
 
 
 def _is_zero(*prices: str) -> bool:
-    """Whether every price (USD per million tokens, as written in ``models.csv``) is zero."""
+    """Whether every price (USD per million tokens, as written in ``models.csv``) is zero: the
+    rule of :func:`tokenrace.analysis.recut.listed_free`, on the CSV's text (no pandas here)."""
     return all(p.strip() != "" and Decimal(p) == 0 for p in prices)
 
 

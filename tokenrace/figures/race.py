@@ -257,8 +257,7 @@ def paid_and_free_by_origin(snap: Snapshot) -> pd.DataFrame:
     rows = snap.weekly[snap.weekly["week"].isin(weeks) & (snap.weekly["model"] != "other")]
     country = rows["model"].map(attrs["country"])
     origin = country.where(country.isin(["CN", "US"]), "elsewhere")
-    free_model = rows["model"].map(recut.listed_free(attrs)).to_numpy(dtype=bool)
-    free = rows["free_tokens"].where(~free_model, rows["tokens"])
+    free = recut.free_tokens(rows, attrs)
     table = pd.DataFrame(
         {"week": rows["week"], "origin": origin, "free": free, "paid": rows["tokens"] - free}
     )
