@@ -10,10 +10,11 @@ from functools import lru_cache
 import pandas as pd
 
 from tokenrace.snapshot.paths import DEFAULT_DATA_DIR
+from tokenrace.sources.inputs import MEASURED_FILE, read_anchor_file
 from tokenrace.sources.measured.ranking_files import CACHED_SHARE, INPUT_SHARE, SOURCE_ID
 
 ANCHORS = DEFAULT_DATA_DIR / "sources" / "anchors.csv"
-MEASURED = DEFAULT_DATA_DIR / "sources" / "measured.csv"
+MEASURED = DEFAULT_DATA_DIR / "sources" / MEASURED_FILE
 
 
 @lru_cache(maxsize=1)
@@ -42,18 +43,22 @@ class InputMix:
 
 @lru_cache(maxsize=4)
 def input_mix(upto: pd.Timestamp) -> InputMix:
-    """The latest input mix the ranking files measure in a week up to ``upto`` (a Monday).
+    """The latest input mix the ranking files measure in a week up to ``upto`` (a Monday), read
+    from ``measured.csv`` as every anchor file is read (:func:`~tokenrace.sources.inputs.
+    read_anchor_file`).
 
     Raises ``LookupError``, naming the file, when ``measured.csv`` has none by then.
     """
-    table = pd.read_csv(MEASURED, dtype=str, keep_default_na=False)
-    mix = table[(table["source_id"] == SOURCE_ID) & (table["kind"] == "share")]
-    mix = mix[mix["week"] <= f"{upto:%Y-%m-%d}"]
-    by_week = mix.pivot_table(index="week", columns="subject", values="id", aggfunc="first")
-    both = by_week.dropna(subset=[s for s in (INPUT_SHARE, CACHED_SHARE) if s in by_week])
-    if both.empty or not {INPUT_SHARE, CACHED_SHARE} <= set(both.columns):
-        raise LookupError(f"{MEASURED}: no input mix of the ranking files by {upto:%Y-%m-%d}")
-    week = both.index.max()
-    ids = (both.at[week, INPUT_SHARE], both.at[week, CACHED_SHARE])
-    values = table.set_index("id")["value"]
-    return InputMix(pd.Timestamp(week), float(values[ids[0]]), float(values[ids[1]]), ids)
+    table = read_anchor_file(MEASURED, MEASURED_FILE)
+    mix = table[
+        (table["source_id"] == SOURCE_ID)
+        & (table["kind"] == "share")
+        & (table["week"] <= f"{upto:%Y-%m-%d}")
+    ]
+    for week in sorted(set(mix["week"]), reverse=True):
+        rows = mix[mix["week"] == week].set_index("subject")
+        if {INPUT_SHARE, CACHED_SHARE} <= set(rows.index):
+            found = rows.loc[[INPUT_SHARE, CACHED_SHARE]]
+            pct, ids = found["value"].tolist(), tuple(found["id"])
+            return InputMix(pd.Timestamp(week), pct[0], pct[1], ids)
+    raise LookupError(f"{MEASURED}: no input mix of the ranking files by {upto:%Y-%m-%d}")
