@@ -13,8 +13,9 @@ It does these things, most of them when a build starts (Sphinx ``config-inited``
    ``_build/.doctrees``, so each output folder also records the key its pages were written with
    (``.tokenrace-key``): a build whose folder holds another key re-reads and rewrites every page,
    even when the other builder has already brought the shared environment up to date.
-3. **Parallel execution.** Notebooks missing from the cache are executed ahead of Sphinx, one per
-   core (``parallel_execute.py``).
+3. **Parallel execution.** Notebooks missing from the cache are executed ahead of Sphinx, two per
+   core, in kernels forked from a server that has imported their libraries; the claims' evidence
+   is drawn from the build's start (``parallel_execute.py``, ``forked_kernels.py``).
 4. **Citation.** The landing page's "Cite this report" comes from ``CITATION.cff``, the
    snapshot's ``as_of`` and, when the checkout has them, its commit and remote.
 5. **Repository and launch links from the checkout.** The repository URL comes from
