@@ -1,6 +1,6 @@
 """``python -m tokenrace fetch --replay DIR``: the fetch on archived Data API replies, no network.
 
-On the invented archive of ``tests/fixtures/replay-archive/`` (``make_fixture.py``): the replayed
+On the invented archive written by ``tests/fixtures/replay-archive/make_fixture.py``: the replayed
 snapshot validates, its weekly sums are the rows' sums (recomputed here from the files), free
 tokens are counted, the models come from ``data/models.csv`` and ``datapackage.json`` says so, a
 permaslug mapping to no model is counted in ``other`` and listed, and a window the archive lacks
@@ -23,12 +23,15 @@ from pathlib import Path
 import pytest
 from test_fetch import error_message
 
+from rawsources import written
 from tokenrace.cli import main as cli_main
 from tokenrace.snapshot.paths import DEFAULT_DATA_DIR, RAW_SOURCES_DIR
 from tokenrace.sources import fetch as f
 from tokenrace.sources.fetch.catalogue import shown
 
-FIXTURE = Path(__file__).resolve().parent / "fixtures" / "replay-archive"
+FIXTURE = written(
+    Path(__file__).resolve().parent / "fixtures" / "replay-archive" / "make_fixture.py"
+)
 REAL = RAW_SOURCES_DIR / "data-api" / "llm-carbon-index"
 START, END = "2026-05-02", "2026-06-09"
 WEEKS = ["2026-05-04", "2026-05-11", "2026-05-18", "2026-05-25", "2026-06-01"]
